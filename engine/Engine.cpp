@@ -1,0 +1,399 @@
+// HotEngine: the public face, the engine thread, lookups and history.
+#include "engine/EngineImpl.h"
+#include "engine/Runtime.h"
+#include "engine/Util.h"
+
+#include "llvm/Demangle/Demangle.h"
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+
+namespace hot {
+namespace fs = std::filesystem;
+
+// ---- HotEngine: forwards to Impl ------------------------------------------------------------
+
+HotEngine::HotEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HotEngine::~HotEngine() = default;
+
+Result<std::unique_ptr<HotEngine>> HotEngine::create(Config config) {
+  auto impl = std::make_unique<Impl>(std::move(config));
+  if (Status st = impl->init(); !st.ok()) return st;
+  return std::unique_ptr<HotEngine>(new HotEngine(std::move(impl)));
+}
+
+void HotEngine::setListener(Listener *l) { impl_->listener = l; }
+Status HotEngine::watch(const std::string &dir) { return impl_->watch(dir); }
+Status HotEngine::load(const std::vector<std::string> &files) { return impl_->load(files); }
+int HotEngine::update() { return impl_->update(); }
+bool HotEngine::waitIdle(unsigned timeout_ms) { return impl_->waitIdle(timeout_ms); }
+Result<void *> HotEngine::address(std::string_view name) { return impl_->address(name); }
+Status HotEngine::rollback(const std::string &unit) { return impl_->rollback(unit); }
+std::vector<UnitInfo> HotEngine::units() const { return impl_->units(); }
+std::vector<VersionInfo> HotEngine::history(const std::string &unit) const {
+  return impl_->history(unit);
+}
+Result<int> HotEngine::runMain(const std::vector<std::string> &args) {
+  return impl_->runMain(args);
+}
+Result<const detail::SymbolCell *> HotEngine::lookupCell(std::string_view name,
+                                                         const char *encoding) {
+  return impl_->lookupCell(name, encoding);
+}
+
+// ---- Impl: setup and teardown ---------------------------------------------------------------
+
+static char *newDsoHandle() { return new char[1]; }
+
+Status HotEngine::Impl::init() {
+  auto stubs = jit::StubTable::create(rt::unboundTarget());
+  if (!stubs) return Status(ErrorCode::Internal, llvm::toString(stubs.takeError()));
+  stubs_ = std::move(*stubs);
+  dso_handle_ = newDsoHandle();
+  auto jit = jit::JitStack::create(rt::runtimeSymbols(dso_handle_));
+  if (!jit) return Status(ErrorCode::Internal, llvm::toString(jit.takeError()));
+  jit_ = std::move(*jit);
+  unsigned threads = config_.compile_threads ? config_.compile_threads
+                                             : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < threads; ++i) {
+    auto fe = fe::Frontend::create();
+    if (!fe) return Status(ErrorCode::Internal, llvm::toString(fe.takeError()));
+    frontends_.push_back(std::move(*fe));
+  }
+  for (const std::string &lib : config_.libraries)
+    if (Status st = loadLibrary(lib); !st.ok()) return st;
+  return Status();
+}
+
+/// "-lfoo" / "foo" is searched in library_dirs then the system; a path is loaded as is.
+Status HotEngine::Impl::loadLibrary(const std::string &lib) {
+  std::string name = lib.rfind("-l", 0) == 0 ? lib.substr(2) : lib;
+  std::vector<std::string> candidates;
+  if (name.find('/') != std::string::npos) candidates.push_back(name);
+  else {
+    for (auto &dir : config_.library_dirs) {
+      candidates.push_back(dir + "/lib" + name + ".so");
+      candidates.push_back(dir + "/lib" + name + ".a");
+    }
+    candidates.push_back("lib" + name + ".so");
+  }
+  std::string errors;
+  for (auto &c : candidates) {
+    bool archive = c.size() > 2 && c.substr(c.size() - 2) == ".a";
+    if (c.find('/') != std::string::npos && !fs::exists(c)) continue;
+    llvm::Error err = archive ? jit_->addArchive(c) : jit_->loadLibrary(c);
+    if (!err) return Status();
+    errors += "\n  " + llvm::toString(std::move(err));
+  }
+  return Status(ErrorCode::LinkError, "cannot load library '" + lib + "'" +
+                                          (errors.empty() ? ": not found" : ":" + errors));
+}
+
+HotEngine::Impl::~Impl() {
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    stop_ = true;
+    pending_cv_.notify_all();
+  }
+  if (watcher_) watcher_->wake();
+  if (worker_.joinable()) worker_.join();
+  // Static destructors run while every version's code is still mapped, newest first.
+  rt::runDestructors(dso_handle_);
+  jit_.reset();
+  delete[] dso_handle_;
+}
+
+// ---- loading and watching -------------------------------------------------------------------
+
+std::vector<std::string> HotEngine::Impl::compileArgs(const Unit &) const {
+  std::vector<std::string> args = {"-std=" + config_.std};
+  for (auto &d : config_.include_dirs) args.push_back("-I" + util::absolutePath(d));
+  for (auto &d : config_.defines) args.push_back("-D" + d);
+  args.push_back(config_.debug_info ? "-g" : "-g0");
+  for (auto &f : config_.flags) args.push_back(f);
+  return args;
+}
+
+Unit &HotEngine::Impl::unitFor(const std::string &path) {
+  auto &slot = units_[path];
+  if (!slot) {
+    slot = std::make_unique<Unit>();
+    slot->id = next_unit_id_++;
+    slot->path = path;
+  }
+  return *slot;
+}
+
+bool HotEngine::Impl::isUnitFile(const std::string &path) const {
+  std::string ext = fs::path(path).extension().string();
+  if (std::find(config_.extensions.begin(), config_.extensions.end(), ext) ==
+      config_.extensions.end())
+    return false;
+  for (auto &x : config_.exclude)
+    if (!x.empty() && path.find(x) != std::string::npos) return false;
+  return true;
+}
+
+Status HotEngine::Impl::load(const std::vector<std::string> &files) {
+  std::vector<Unit *> units;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto &f : files) {
+      std::string path = util::absolutePath(f);
+      if (!fs::is_regular_file(path))
+        return Status(ErrorCode::IoError, path + ": no such file");
+      units.push_back(&unitFor(path));
+    }
+  }
+  Status st = runTransaction(stage(units), /*apply_now=*/true);
+  if (!st.ok()) return st;
+  for (auto &f : files) startWatching(fs::path(util::absolutePath(f)).parent_path().string());
+  return Status();
+}
+
+Status HotEngine::Impl::watch(const std::string &dir) {
+  std::string root = util::absolutePath(dir);
+  if (!fs::is_directory(root)) return Status(ErrorCode::IoError, root + ": not a directory");
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec))
+    if (it->is_regular_file() && isUnitFile(it->path().string()))
+      files.push_back(it->path().string());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) return Status(ErrorCode::NotFound, root + ": no C++ units to load");
+  std::vector<Unit *> units;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto &f : files) units.push_back(&unitFor(f));
+  }
+  Status st = runTransaction(stage(units), /*apply_now=*/true);
+  if (!st.ok()) return st;
+  return startWatching(root);
+}
+
+Status HotEngine::Impl::startWatching(const std::string &dir) {
+  if (!watcher_) {
+    auto w = eng::Watcher::create();
+    if (!w) return Status(ErrorCode::IoError, llvm::toString(w.takeError()));
+    watcher_ = std::move(*w);
+  }
+  if (std::find(watched_dirs_.begin(), watched_dirs_.end(), dir) != watched_dirs_.end())
+    return Status();
+  if (auto err = watcher_->addTree(dir)) return Status(ErrorCode::IoError, llvm::toString(std::move(err)));
+  watched_dirs_.push_back(dir);
+  if (!worker_.joinable()) worker_ = std::thread([this] { workerLoop(); });
+  return Status();
+}
+
+// ---- the engine thread ----------------------------------------------------------------------
+
+void HotEngine::Impl::workerLoop() {
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(pending_mu_);
+      if (stop_) return;
+    }
+    auto changes = watcher_->wait(200, config_.debounce_ms);
+    if (changes.empty()) continue;
+    {
+      std::lock_guard<std::mutex> lock(pending_mu_);
+      if (stop_) return;
+      busy_ = true;
+    }
+    handleChanges(changes);
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    busy_ = false;
+    pending_cv_.notify_all();
+  }
+}
+
+/// Maps file changes to the units to recompile: a unit itself, or every unit including a
+/// changed header. All of them form one transaction.
+void HotEngine::Impl::handleChanges(const std::vector<eng::FileChange> &changes) {
+  std::vector<Unit *> todo;
+  auto add = [&](Unit *u) {
+    if (std::find(todo.begin(), todo.end(), u) == todo.end()) todo.push_back(u);
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const eng::FileChange &c : changes) {
+      auto it = units_.find(c.path);
+      if (c.kind == eng::FileChange::Kind::Deleted) {
+        if (it != units_.end())
+          message(Severity::Warning, c.path + ": deleted; its last version keeps running");
+        continue;
+      }
+      if (it != units_.end()) {
+        std::string text;
+        if (util::readFile(c.path, text) && util::hashText(text) == it->second->attempted_hash)
+          continue; // saved without a change
+        add(it->second.get());
+      } else if (isUnitFile(c.path)) {
+        add(&unitFor(c.path)); // a new file in a watched folder
+      }
+      for (auto &[path, u] : units_)
+        if (std::find(u->deps.begin(), u->deps.end(), c.path) != u->deps.end()) add(u.get());
+    }
+  }
+  std::sort(todo.begin(), todo.end(), [](Unit *a, Unit *b) { return a->path < b->path; });
+  if (!todo.empty()) (void)runTransaction(stage(todo), config_.apply_in_background);
+}
+
+int HotEngine::Impl::update() {
+  std::unique_ptr<Transaction> tx;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    tx = std::move(pending_);
+  }
+  int changed = 0;
+  if (tx) {
+    Status st;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      st = apply(*tx);
+      if (!st.ok()) discard(*tx);
+    }
+    report(*tx, st);
+    changed = st.ok() ? int(tx->units.size()) : 0;
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    pending_cv_.notify_all();
+  }
+  return changed;
+}
+
+bool HotEngine::Impl::waitIdle(unsigned timeout_ms) {
+  std::unique_lock<std::mutex> lock(pending_mu_);
+  return pending_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    return !busy_ && (!pending_ || !config_.apply_in_background);
+  });
+}
+
+// ---- lookups --------------------------------------------------------------------------------
+
+/// Accepts a mangled or extern "C" name, or a qualified C++ name ("game::update").
+std::vector<SymbolRecord *> HotEngine::Impl::findSymbols(std::string_view name) {
+  std::vector<SymbolRecord *> found;
+  if (auto it = symbols_.find(std::string(name)); it != symbols_.end() && it->second->owner >= 0)
+    return {it->second.get()};
+  for (auto &[sym, rec] : symbols_)
+    if (rec->owner >= 0 && rec->qualified == name) found.push_back(rec.get());
+  return found;
+}
+
+Result<const detail::SymbolCell *> HotEngine::Impl::lookupCell(std::string_view name,
+                                                               const char *encoding) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto found = findSymbols(name);
+  if (found.empty())
+    return Status(ErrorCode::NotFound, "no reloadable function named '" + std::string(name) + "'");
+  std::string have;
+  for (SymbolRecord *rec : found) {
+    if (rec->type_encoding == encoding && rec->cell->current.load()) return rec->cell.get();
+    have += "\n  " + rec->display + " (" + rec->file + ":" + std::to_string(rec->line) + ")";
+  }
+  for (SymbolRecord *rec : found)
+    if (rec->type_encoding == encoding) return rec->cell.get();
+  return Status(ErrorCode::SignatureChanged,
+                "function '" + std::string(name) + "' exists but not with the requested type '" +
+                    llvm::demangle(std::string("_Z") + encoding) + "'; found:" + have);
+}
+
+Result<void *> HotEngine::Impl::address(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto found = findSymbols(name);
+  if (found.empty())
+    return Status(ErrorCode::NotFound, "no reloadable function named '" + std::string(name) + "'");
+  return stubs_->stub(found.front()->stub);
+}
+
+std::vector<UnitInfo> HotEngine::Impl::units() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<UnitInfo> out;
+  for (auto &[path, u] : units_) {
+    UnitInfo info;
+    info.path = path;
+    info.version = u->history.empty() ? 0 : u->history.back().number;
+    info.tier = u->tier;
+    info.failed = u->failed;
+    info.dependencies = u->deps;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::vector<VersionInfo> HotEngine::Impl::history(const std::string &unit) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<VersionInfo> out;
+  auto it = units_.find(util::absolutePath(unit));
+  if (it == units_.end()) return out;
+  for (auto &v : it->second->history)
+    out.push_back({v.number, v.hash, v.loaded_at_ms, v.tier, v.jd != nullptr});
+  return out;
+}
+
+Result<int> HotEngine::Impl::runMain(const std::vector<std::string> &args) {
+  void *slot_target = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = symbols_.find("main");
+    if (it == symbols_.end() || it->second->owner < 0)
+      return Status(ErrorCode::NotFound, "no loaded unit defines 'int main(...)'");
+    slot_target = stubs_->stub(it->second->stub);
+  }
+  std::vector<std::string> storage = args.empty() ? std::vector<std::string>{"hot"} : args;
+  std::vector<char *> argv;
+  for (auto &a : storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  auto main_fn = reinterpret_cast<int (*)(int, char **)>(slot_target);
+  return main_fn(int(storage.size()), argv.data());
+}
+
+// ---- versions -------------------------------------------------------------------------------
+
+/// Frees versions beyond the configured history, except those a stub still points into
+/// (a function that later versions removed keeps its last body alive).
+void HotEngine::Impl::retireOld(Unit &u) {
+  size_t keep = std::max(1u, config_.history);
+  for (size_t i = 0; i + 1 < u.history.size() && u.history.size() > keep;) {
+    Version &v = u.history[i];
+    bool pinned = std::any_of(symbols_.begin(), symbols_.end(), [&](auto &kv) {
+      return kv.second->owner == int(u.id) && kv.second->owner_version == v.number;
+    });
+    if (pinned) {
+      ++i;
+      continue;
+    }
+    if (v.jd) llvm::consumeError(jit_->removeVersion(*v.jd));
+    u.history.erase(u.history.begin() + long(i));
+  }
+}
+
+Status HotEngine::Impl::rollback(const std::string &path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = units_.find(util::absolutePath(path));
+  if (it == units_.end()) return Status(ErrorCode::NotFound, path + ": not a loaded unit");
+  Unit &u = *it->second;
+  if (u.history.size() < 2)
+    return Status(ErrorCode::NotFound, path + ": no previous version to return to");
+  Version &prev = u.history[u.history.size() - 2];
+  for (auto &[sym, addr] : prev.bodies) {
+    SymbolRecord &rec = *symbols_[sym];
+    stubs_->redirect(rec.stub, addr);
+    rec.owner = int(u.id);
+    rec.owner_version = prev.number;
+  }
+  Version current = std::move(u.history.back());
+  u.history.pop_back();
+  // The rolled-back-from version stays mapped (a thread may be in it) until retired.
+  u.history.insert(u.history.end() - 1, std::move(current));
+  u.tier = u.history.back().tier;
+  return Status();
+}
+
+void HotEngine::Impl::message(Severity s, const std::string &text) {
+  if (listener) listener->onMessage(s, text);
+}
+
+} // namespace hot

@@ -1,0 +1,195 @@
+// engine/: the engine's private state. Policy lives here: units, versions, the symbol and state
+// tables, the reload pipeline and the thread that drives it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/Watcher.h"
+#include "frontend/Frontend.h"
+#include "hot/engine.h"
+#include "jit/JitStack.h"
+#include "jit/StubTable.h"
+#include "jit/Transform.h"
+
+namespace hot {
+
+/// A reloadable function: one stub for the engine's lifetime.
+struct SymbolRecord {
+  std::string symbol;                  ///< Stub name.
+  unsigned stub = 0;                   ///< Index in the StubTable.
+  std::unique_ptr<detail::SymbolCell> cell;
+  std::string qualified, display, type_encoding;
+  std::string file;
+  unsigned line = 0, column = 0;
+  bool is_extern_c = false, is_user = false;
+  int owner = -1;                      ///< Unit whose version provides the body (-1: none yet).
+  unsigned owner_version = 0;
+};
+
+/// Persistent data: one storage for the engine's lifetime (per accepted layout).
+struct StateEntry {
+  std::string key, symbol, fingerprint, display, cpp_type, file;
+  unsigned line = 0, column = 0, generation = 1;
+  std::uint64_t size = 0;
+  jit::DataKind kind = jit::DataKind::Mutable;
+};
+
+/// One compiled and linked version of a unit.
+struct Version {
+  unsigned number = 0;
+  llvm::orc::JITDylib *jd = nullptr;   ///< Null once retired.
+  std::string hash;                    ///< Of the source text.
+  std::string source;                  ///< The text itself (rollback after retirement).
+  std::int64_t loaded_at_ms = 0;
+  int tier = 0;
+  std::map<std::string, void *> bodies; ///< Stub symbol -> body address in this version.
+  void *on_load = nullptr, *on_unload = nullptr;
+};
+
+struct Unit {
+  unsigned id = 0;
+  std::string path;
+  std::vector<Version> history;        ///< Oldest first; back() is the running version.
+  unsigned next_version = 1;
+  std::string attempted_hash;          ///< Source hash of the last compile attempt.
+  std::vector<std::string> deps;       ///< Project headers (kept across failed compiles).
+  std::set<std::string> data_keys;     ///< Persistent data keys of the running version.
+  bool failed = false, deleted = false;
+  int tier = 0;
+  Version *current() { return history.empty() ? nullptr : &history.back(); }
+};
+
+/// A unit on its way through the reload pipeline (one transaction holds several).
+struct Staged {
+  Unit *unit = nullptr;
+  std::string source, hash;
+  int opt_level = 0, tier = 0;
+  fe::CompileResult compiled;
+  std::unique_ptr<jit::UnitTransform> transform;
+  std::unique_ptr<llvm::Module> data;  ///< New persistent data (may be null).
+  std::unique_ptr<llvm::MemoryBuffer> code_obj, data_obj;
+  llvm::orc::JITDylib *jd = nullptr;
+  llvm::orc::ResourceTrackerSP data_tracker;
+  Version version;
+  void *init = nullptr;
+  struct Migration {
+    std::string hook_kind;   ///< "migrate:<variable>"
+    std::string old_symbol;  ///< Storage of the running version.
+    std::uint64_t old_size = 0;
+    void *hook = nullptr, *old = nullptr; ///< Resolved at link time.
+  };
+  std::vector<Migration> migrations;
+  double compile_ms = 0, link_ms = 0;
+};
+
+struct Transaction {
+  std::uint64_t id = 0;
+  std::vector<std::unique_ptr<Staged>> units;
+  std::map<std::string, std::unique_ptr<SymbolRecord>> new_symbols;
+  std::map<std::string, StateEntry> new_state;
+  Status status;
+};
+
+class HotEngine::Impl {
+public:
+  explicit Impl(Config config) : config_(std::move(config)) {}
+  ~Impl();
+  Status init();
+
+  // Public API, see hot/engine.h.
+  Status load(const std::vector<std::string> &files);
+  Status watch(const std::string &dir);
+  int update();
+  bool waitIdle(unsigned timeout_ms);
+  Result<const detail::SymbolCell *> lookupCell(std::string_view name, const char *encoding);
+  Result<void *> address(std::string_view name);
+  Status rollback(const std::string &unit);
+  std::vector<UnitInfo> units() const;
+  std::vector<VersionInfo> history(const std::string &unit) const;
+  Result<int> runMain(const std::vector<std::string> &args);
+
+  Listener *listener = nullptr;
+
+private:
+  friend class Oracle;
+  // Pipeline steps (engine/Reload.cpp), in order.
+  std::unique_ptr<Transaction> stage(const std::vector<Unit *> &units);
+  void compileAll(Transaction &tx);
+  Status analyze(Transaction &tx);
+  Status decideFunctions(Transaction &tx, Staged &s);
+  Status decideData(Transaction &tx, Staged &s);
+  Status rewriteAll(Transaction &tx);
+  void codegenAll(Transaction &tx);
+  Status linkAll(Transaction &tx);
+  Status apply(Transaction &tx);
+  void commit(Transaction &tx);
+  void discard(Transaction &tx);
+  void report(Transaction &tx, const Status &status);
+  Status runTransaction(std::unique_ptr<Transaction> tx, bool apply_now);
+
+  // Support.
+  Status loadLibrary(const std::string &lib);
+  Status startWatching(const std::string &dir);
+  bool isUnitFile(const std::string &path) const;
+  std::vector<SymbolRecord *> findSymbols(std::string_view name);
+  std::vector<std::string> compileArgs(const Unit &u) const;
+  Unit &unitFor(const std::string &path);
+  void retireOld(Unit &u);
+  void message(Severity s, const std::string &text);
+  void workerLoop();
+  void handleChanges(const std::vector<eng::FileChange> &changes);
+  template <typename F> void parallelFor(size_t n, F &&fn);
+
+  Config config_;
+  char *dso_handle_ = nullptr;           ///< This engine's __dso_handle (destructor ownership).
+  std::unique_ptr<jit::StubTable> stubs_;
+  std::unique_ptr<jit::JitStack> jit_;
+  std::vector<std::unique_ptr<fe::Frontend>> frontends_;
+  std::unique_ptr<eng::Watcher> watcher_;
+
+  mutable std::mutex mu_; ///< Guards every table below.
+  std::map<std::string, std::unique_ptr<SymbolRecord>> symbols_;
+  std::map<std::string, StateEntry> state_;
+  std::set<std::string> constants_;      ///< Content-addressed data already in hot.state.
+  std::map<std::string, std::unique_ptr<Unit>> units_;
+  std::vector<std::string> watched_dirs_;
+  unsigned next_unit_id_ = 1;
+  std::uint64_t next_tx_ = 1;
+
+  // Hand-off between the engine thread and update().
+  std::mutex pending_mu_;
+  std::condition_variable pending_cv_;
+  std::unique_ptr<Transaction> pending_;
+  bool busy_ = false;                    ///< The engine thread is working on changes.
+  std::thread worker_;
+  bool stop_ = false;
+};
+
+/// Runs fn(i, worker) for i in [0, n) on up to frontends_.size() threads; worker indexes the
+/// per-thread Frontend.
+template <typename F> void HotEngine::Impl::parallelFor(size_t n, F &&fn) {
+  size_t threads = std::min(n, frontends_.size());
+  if (threads <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i, 0);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < threads; ++w)
+    pool.emplace_back([&, w] {
+      for (size_t i; (i = next.fetch_add(1)) < n;) fn(i, w);
+    });
+  for (auto &t : pool) t.join();
+}
+
+} // namespace hot

@@ -1,0 +1,485 @@
+// The reload pipeline, as ordered steps. A transaction holds one or more units; every unit
+// compiles and links before any stub moves, and a failure anywhere leaves every stub alone.
+//
+//   stage -> compileAll -> analyze -> decide (signatures, state layouts) -> rewriteAll
+//         -> codegenAll -> linkAll (every symbol resolved) -> apply:
+//              old unload hooks, bind new stubs, run new initializers, migrations,
+//              redirect stubs, new load hooks, commit tables, retire old code.
+#include "engine/EngineImpl.h"
+#include "engine/Runtime.h"
+#include "engine/Util.h"
+
+#include "llvm/Demangle/Demangle.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+namespace hot {
+using Clock = std::chrono::steady_clock;
+
+namespace {
+double msSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+std::string where(const std::string &file, unsigned line, unsigned col) {
+  if (file.empty()) return "";
+  return file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
+}
+} // namespace
+
+/// Answers the rewrite's questions from the engine tables plus the transaction in flight.
+class Oracle : public jit::SymbolOracle {
+public:
+  Oracle(HotEngine::Impl &e, Transaction &tx) : e_(e), tx_(tx) {}
+  bool isReloadable(const std::string &symbol) const override {
+    auto it = e_.symbols_.find(symbol);
+    if (it == e_.symbols_.end()) return false;
+    return it->second->owner >= 0 || tx_defines(symbol);
+  }
+  bool hasData(const std::string &symbol) const override {
+    return e_.constants_.count(symbol) || tx_constants.count(symbol);
+  }
+  std::string dataSymbol(const std::string &key) const override {
+    if (auto it = tx_.new_state.find(key); it != tx_.new_state.end()) return it->second.symbol;
+    if (auto it = e_.state_.find(key); it != e_.state_.end()) return it->second.symbol;
+    return key;
+  }
+  std::set<std::string> tx_constants;
+
+private:
+  bool tx_defines(const std::string &symbol) const {
+    for (auto &s : tx_.units)
+      if (s->transform)
+        for (auto &c : s->transform->functions())
+          if (c.symbol == symbol) return true;
+    return false;
+  }
+  HotEngine::Impl &e_;
+  Transaction &tx_;
+};
+
+std::unique_ptr<Transaction> HotEngine::Impl::stage(const std::vector<Unit *> &units) {
+  auto tx = std::make_unique<Transaction>();
+  tx->id = next_tx_++;
+  for (Unit *u : units) {
+    auto s = std::make_unique<Staged>();
+    s->unit = u;
+    if (!util::readFile(u->path, s->source)) {
+      message(Severity::Warning, u->path + ": cannot read the file (deleted?); the running "
+                                           "version is kept");
+      continue;
+    }
+    s->hash = util::hashText(s->source);
+    s->tier = 0;
+    s->opt_level = config_.tiering.enabled ? config_.tiering.tier0_opt : config_.opt_level;
+    tx->units.push_back(std::move(s));
+  }
+  return tx;
+}
+
+void HotEngine::Impl::compileAll(Transaction &tx) {
+  std::atomic<unsigned> done{0};
+  unsigned total = unsigned(tx.units.size());
+  parallelFor(tx.units.size(), [&](size_t i, size_t worker) {
+    Staged &s = *tx.units[i];
+    auto start = Clock::now();
+    fe::CompileJob job;
+    job.path = s.unit->path;
+    job.contents = s.source;
+    job.args = compileArgs(*s.unit);
+    job.opt_level = s.opt_level;
+    job.track_system_headers = config_.track_system_headers;
+    s.compiled = frontends_[worker]->compile(job);
+    s.compile_ms = msSince(start);
+    unsigned n = ++done;
+    if (listener && total > 1) listener->onProgress(n, total);
+  });
+  for (auto &s : tx.units) {
+    s->unit->attempted_hash = s->hash;
+    if (!s->compiled.dependencies.empty() || s->compiled.ok())
+      s->unit->deps = s->compiled.dependencies; // tracking survives a failed compile
+  }
+}
+
+Status HotEngine::Impl::analyze(Transaction &tx) {
+  for (auto &s : tx.units) {
+    if (!s->compiled.ok()) {
+      std::string msg;
+      for (auto &d : s->compiled.diagnostics)
+        if (d.severity == Severity::Error) {
+          msg = where(d.file, d.line, d.column) + "error: " + d.message;
+          break;
+        }
+      return Status(ErrorCode::CompileError, msg.empty() ? s->unit->path + ": compile failed" : msg,
+                    s->compiled.diagnostics);
+    }
+    s->version.number = s->unit->next_version;
+    jit::TransformOptions opts{s->unit->id, s->version.number,
+                               config_.tiering.enabled && s->tier == 0};
+    s->transform = std::make_unique<jit::UnitTransform>(*s->compiled.module, s->compiled, opts);
+    if (auto err = s->transform->analyze())
+      return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
+  }
+  for (auto &s : tx.units) {
+    if (Status st = decideFunctions(tx, *s); !st.ok()) return st;
+    if (Status st = decideData(tx, *s); !st.ok()) return st;
+  }
+  return Status();
+}
+
+/// A function that keeps its stub must keep its type: callers compiled against the old type
+/// would pass arguments with the wrong ABI. New symbols get their stub now.
+Status HotEngine::Impl::decideFunctions(Transaction &tx, Staged &s) {
+  for (const jit::FunctionCandidate &c : s.transform->functions()) {
+    auto it = symbols_.find(c.symbol);
+    if (it != symbols_.end()) {
+      SymbolRecord &rec = *it->second;
+      bool changed = c.info && !rec.type_encoding.empty() && !c.info->type_encoding.empty() &&
+                     rec.type_encoding != c.info->type_encoding && rec.owner >= 0;
+      if (changed)
+        return Status(ErrorCode::SignatureChanged,
+                      where(c.info->file, c.info->line, c.info->column) + "error: function '" +
+                          rec.display + "' changed its type to '" + c.info->display +
+                          "' but kept its symbol '" + c.symbol +
+                          "'; callers compiled against the old type would be called with the "
+                          "wrong ABI. Rename it (or change its parameters) instead");
+      continue;
+    }
+    auto idx = stubs_->allocate();
+    if (!idx) return Status(ErrorCode::Internal, llvm::toString(idx.takeError()));
+    auto rec = std::make_unique<SymbolRecord>();
+    rec->symbol = c.symbol;
+    rec->stub = *idx;
+    rec->cell = std::make_unique<detail::SymbolCell>();
+    rec->cell->slot = stubs_->slot(*idx);
+    rec->cell->stub = stubs_->stub(*idx);
+    if (c.info) {
+      rec->qualified = c.info->qualified_name;
+      rec->display = c.info->display;
+      rec->type_encoding = c.info->type_encoding;
+      rec->file = c.info->file;
+      rec->line = c.info->line;
+      rec->column = c.info->column;
+      rec->is_extern_c = c.info->is_extern_c;
+    } else {
+      rec->display = llvm::demangle(c.mangled);
+    }
+    rec->is_user = c.is_user;
+    std::map<std::string, void *> defs = {
+        {c.symbol, stubs_->stub(*idx)},
+        {jit::UnitTransform::slotName(c.symbol), stubs_->slot(*idx)},
+        {jit::UnitTransform::counterName(c.symbol), stubs_->counter(*idx)}};
+    if (auto err = jit_->defineAbsolute(defs))
+      return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
+    symbols_[c.symbol] = std::move(rec);
+  }
+  (void)tx;
+  return Status();
+}
+
+/// Kept data must fit the new code. A changed layout is refused unless the unit migrates it.
+Status HotEngine::Impl::decideData(Transaction &tx, Staged &s) {
+  for (jit::DataCandidate &d : s.transform->data()) {
+    if (d.kind == jit::DataKind::ReinitConst) {
+      d.symbol = d.key + ".v" + std::to_string(s.unit->id) + "." + std::to_string(s.version.number);
+      d.is_new = true;
+      tx.new_state[d.key] = StateEntry{d.key, d.symbol, d.fingerprint, d.display, d.cpp_type,
+                                       d.file, d.line, d.column, 1, d.size, d.kind};
+      continue;
+    }
+    const StateEntry *old = nullptr;
+    if (auto it = tx.new_state.find(d.key); it != tx.new_state.end()) old = &it->second;
+    else if (auto it2 = state_.find(d.key); it2 != state_.end()) old = &it2->second;
+    if (!old) {
+      d.symbol = d.key;
+      d.is_new = true;
+      tx.new_state[d.key] = StateEntry{d.key, d.symbol, d.fingerprint, d.display, d.cpp_type,
+                                       d.file, d.line, d.column, 1, d.size, d.kind};
+      continue;
+    }
+    if (old->fingerprint == d.fingerprint) {
+      d.symbol = old->symbol;
+      d.is_new = false; // defined already (or by another unit of this transaction)
+      continue;
+    }
+    std::string hook = "migrate:" + d.simple_name;
+    if (d.kind == jit::DataKind::Vtable || !s.transform->hasHook(hook)) {
+      std::string what = d.kind == jit::DataKind::Vtable
+                             ? "'" + d.display + "' changed shape (virtual functions added, "
+                                                 "removed or reordered, or a base changed)"
+                             : "global '" + d.display + "' changed layout: was '" +
+                                   old->cpp_type + "' (" + std::to_string(old->size) +
+                                   " bytes), now '" + d.cpp_type + "' (" +
+                                   std::to_string(d.size) + " bytes)";
+      return Status(ErrorCode::LayoutChanged,
+                    where(d.file, d.line, d.column) + "error: " + what +
+                        "; objects made by the running version would be misread. " +
+                        (d.kind == jit::DataKind::Vtable
+                             ? "Restart to apply this change"
+                             : "Add HOT_MIGRATE(" + d.simple_name +
+                                   ") to the unit to carry the old value over (or reset it)"));
+    }
+    StateEntry next = *old;
+    next.generation = old->generation + 1;
+    next.symbol = d.key + ".L" + std::to_string(next.generation);
+    next.fingerprint = d.fingerprint;
+    next.cpp_type = d.cpp_type;
+    next.size = d.size;
+    d.symbol = next.symbol;
+    d.is_new = true;
+    s.migrations.push_back({hook, old->symbol, old->size});
+    tx.new_state[d.key] = next;
+  }
+  return Status();
+}
+
+Status HotEngine::Impl::rewriteAll(Transaction &tx) {
+  Oracle oracle(*this, tx);
+  for (auto &s : tx.units) {
+    auto dm = s->transform->rewrite(oracle);
+    if (!dm) return Status(ErrorCode::Internal, llvm::toString(dm.takeError()));
+    s->data = std::move(*dm);
+    for (auto &c : s->transform->newConstants) oracle.tx_constants.insert(c);
+  }
+  return Status();
+}
+
+void HotEngine::Impl::codegenAll(Transaction &tx) {
+  parallelFor(tx.units.size(), [&](size_t i, size_t) {
+    Staged &s = *tx.units[i];
+    auto start = Clock::now();
+    bool native = s.tier > 0 && config_.tiering.native_cpu;
+    fe::optimizeModule(*s.compiled.module, s.opt_level);
+    auto obj = fe::emitObject(*s.compiled.module, s.opt_level, native);
+    if (obj) s.code_obj = std::move(*obj);
+    else tx.status = Status(ErrorCode::Internal, llvm::toString(obj.takeError()));
+    if (s.data) {
+      auto dobj = fe::emitObject(*s.data, 0, false);
+      if (dobj) s.data_obj = std::move(*dobj);
+      else tx.status = Status(ErrorCode::Internal, llvm::toString(dobj.takeError()));
+    }
+    s.compile_ms += msSince(start);
+  });
+}
+
+/// Turns ORC's "Symbols not found: [ _Z3barv ]" into a located, demangled message.
+static Status linkError(const Staged &s, std::string text) {
+  std::string msg = text;
+  size_t open = text.find("Symbols not found: [");
+  if (open != std::string::npos) {
+    size_t close = text.find(']', open);
+    std::istringstream names(text.substr(open + 20, close - open - 20));
+    std::string name, list;
+    while (names >> name) {
+      if (name.size() > 1 && name.front() == '"') name = name.substr(1, name.size() - 2);
+      list += (list.empty() ? "'" : ", '") + llvm::demangle(name) + "'";
+    }
+    std::string first = list.substr(1, list.find('\'', 1) - 1);
+    std::string base = first.substr(0, first.find('('));
+    if (auto p = base.rfind("::"); p != std::string::npos) base = base.substr(p + 2);
+    auto [line, col] = util::findIdentifier(s.source, base);
+    msg = where(s.unit->path, line, col) + "error: unresolved symbol " + list +
+          ": no unit, library or host function defines it; the running version is kept";
+  }
+  if (msg.size() > 2000) msg = msg.substr(0, 2000) + "... (truncated)";
+  return Status(ErrorCode::LinkError, msg);
+}
+
+Status HotEngine::Impl::linkAll(Transaction &tx) {
+  (void)jit_->takeSessionErrors(); // stale ones are not this transaction's
+  for (auto &sp : tx.units) {
+    Staged &s = *sp;
+    auto start = Clock::now();
+    if (s.data_obj) {
+      auto rt = jit_->addStateObject(std::move(s.data_obj));
+      if (!rt) return Status(ErrorCode::LinkError, llvm::toString(rt.takeError()));
+      s.data_tracker = *rt;
+    }
+    std::string name = s.unit->path + "@v" + std::to_string(s.version.number);
+    auto jd = jit_->addVersion(name, std::move(s.code_obj));
+    if (!jd) return Status(ErrorCode::LinkError, llvm::toString(jd.takeError()));
+    s.jd = *jd;
+    std::vector<std::string> names;
+    for (auto &c : s.transform->functions()) names.push_back(c.body);
+    for (auto *n : {&s.transform->initFunction, &s.transform->onLoad, &s.transform->onUnload})
+      if (!n->empty()) names.push_back(*n);
+    for (auto &[var, body] : s.transform->migrate) names.push_back(body);
+    auto addrs = jit_->lookup(*s.jd, names);
+    if (!addrs) {
+      std::string text = llvm::toString(addrs.takeError());
+      return linkError(s, jit_->takeSessionErrors() + text);
+    }
+    for (auto &c : s.transform->functions()) s.version.bodies[c.symbol] = (*addrs)[c.body];
+    auto get = [&](const std::string &n) { return n.empty() ? nullptr : (*addrs)[n]; };
+    s.init = get(s.transform->initFunction);
+    s.version.on_load = get(s.transform->onLoad);
+    s.version.on_unload = get(s.transform->onUnload);
+    for (auto &m : s.migrations) {
+      m.hook = get(s.transform->migrate[m.hook_kind.substr(strlen("migrate:"))]);
+      auto old = jit_->lookupState({m.old_symbol});
+      if (!old) return Status(ErrorCode::LinkError, llvm::toString(old.takeError()));
+      m.old = (*old)[m.old_symbol];
+    }
+    s.link_ms = msSince(start);
+  }
+  return Status();
+}
+
+void HotEngine::Impl::discard(Transaction &tx) {
+  for (auto &s : tx.units) {
+    if (s->jd) llvm::consumeError(jit_->removeVersion(*s->jd));
+    if (s->data_tracker) llvm::consumeError(s->data_tracker->remove());
+    s->jd = nullptr;
+    s->data_tracker = nullptr;
+    s->unit->failed = true;
+  }
+}
+
+namespace {
+using VoidFn = void (*)();
+using MigrateFn = void (*)(const void *, unsigned long);
+
+/// Runs a JIT function that may throw; a C++ exception becomes a Status.
+Status callJit(void *fn, const std::string &what) {
+  try {
+    reinterpret_cast<VoidFn>(fn)();
+  } catch (const std::exception &e) {
+    return Status(ErrorCode::InitializerFailed, what + " threw: " + e.what());
+  } catch (...) {
+    return Status(ErrorCode::InitializerFailed, what + " threw an exception");
+  }
+  return Status();
+}
+} // namespace
+
+/// The only step that changes what running code sees. Called with mu_ held.
+Status HotEngine::Impl::apply(Transaction &tx) {
+  for (auto &s : tx.units)
+    if (Version *old = s->unit->current(); old && old->on_unload)
+      if (Status st = callJit(old->on_unload, s->unit->path + ": hot_on_unload"); !st.ok())
+        message(Severity::Warning, st.message());
+  // Functions that never had a body get it first, so initializers can call them.
+  std::vector<unsigned> bound;
+  for (auto &s : tx.units)
+    for (auto &[sym, addr] : s->version.bodies)
+      if (SymbolRecord &rec = *symbols_[sym]; rec.owner < 0 && stubs_->target(rec.stub) == rt::unboundTarget()) {
+        stubs_->redirect(rec.stub, addr);
+        bound.push_back(rec.stub);
+      }
+  for (auto &s : tx.units) {
+    if (!s->init) continue;
+    if (Status st = callJit(s->init, s->unit->path + ": static initializer"); !st.ok()) {
+      for (unsigned i : bound) stubs_->redirect(i, rt::unboundTarget());
+      return st;
+    }
+  }
+  for (auto &s : tx.units)
+    for (auto &m : s->migrations)
+      if (m.hook) reinterpret_cast<MigrateFn>(m.hook)(m.old, m.old_size);
+  for (auto &s : tx.units)
+    for (auto &[sym, addr] : s->version.bodies) {
+      SymbolRecord &rec = *symbols_[sym];
+      stubs_->redirect(rec.stub, addr);
+      rec.owner = int(s->unit->id);
+      rec.owner_version = s->version.number;
+      rec.cell->current.store(true, std::memory_order_release);
+    }
+  for (auto &s : tx.units)
+    if (s->version.on_load)
+      if (Status st = callJit(s->version.on_load, s->unit->path + ": hot_on_load"); !st.ok())
+        message(Severity::Warning, st.message());
+  commit(tx);
+  return Status();
+}
+
+void HotEngine::Impl::commit(Transaction &tx) {
+  for (auto &[key, entry] : tx.new_state) state_[key] = entry;
+  for (auto &sp : tx.units) {
+    Staged &s = *sp;
+    Unit &u = *s.unit;
+    for (auto &c : s.transform->newConstants) constants_.insert(c);
+    std::set<std::string> keys;
+    for (auto &d : s.transform->data()) keys.insert(d.key);
+    for (auto &k : u.data_keys)
+      if (!keys.count(k) && state_.count(k))
+        message(Severity::Warning, u.path + ": '" + state_[k].display +
+                                       "' is no longer defined; its storage is kept unchanged");
+    u.data_keys = std::move(keys);
+    if (Version *old = u.current())
+      for (auto &[sym, addr] : old->bodies)
+        if (!s.version.bodies.count(sym) && symbols_[sym]->owner == int(u.id)) {
+          symbols_[sym]->cell->current.store(false, std::memory_order_release);
+          if (symbols_[sym]->is_user)
+            message(Severity::Warning, u.path + ": '" + symbols_[sym]->display +
+                                           "' was removed or changed its parameters; calls "
+                                           "through its old name keep reaching its last body");
+        }
+    s.version.hash = s.hash;
+    s.version.source = s.source;
+    s.version.tier = s.tier;
+    s.version.jd = s.jd;
+    s.version.loaded_at_ms = util::nowMs();
+    s.jd = nullptr;
+    s.data_tracker = nullptr;
+    u.history.push_back(std::move(s.version));
+    u.next_version = u.history.back().number + 1;
+    u.failed = false;
+    u.tier = s.tier;
+    retireOld(u);
+  }
+}
+
+void HotEngine::Impl::report(Transaction &tx, const Status &status) {
+  if (!listener) return;
+  for (auto &s : tx.units) {
+    ReloadEvent e;
+    e.unit = s->unit->path;
+    e.version = s->unit->current() ? s->unit->current()->number : 0;
+    e.success = status.ok();
+    e.code = status.code();
+    e.message = status.message();
+    e.diagnostics = s->compiled.diagnostics;
+    if (!status.ok() && e.diagnostics.empty()) e.diagnostics = status.diagnostics();
+    e.compile_ms = s->compile_ms;
+    e.link_ms = s->link_ms;
+    e.transaction = tx.id;
+    e.tier = s->tier;
+    listener->onReload(e);
+  }
+}
+
+/// Runs every step; on failure nothing moved and the running versions stay.
+Status HotEngine::Impl::runTransaction(std::unique_ptr<Transaction> tx, bool apply_now) {
+  if (tx->units.empty()) return Status();
+  compileAll(*tx);
+  Status st;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    st = analyze(*tx);
+    if (st.ok()) st = rewriteAll(*tx);
+  }
+  if (st.ok()) {
+    codegenAll(*tx);
+    st = tx->status;
+  }
+  if (st.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    st = linkAll(*tx);
+    if (st.ok() && apply_now) st = apply(*tx);
+    if (!st.ok()) discard(*tx);
+  }
+  if (!st.ok() || apply_now) {
+    report(*tx, st);
+    return st;
+  }
+  // Hand the linked transaction to update() and wait until it has been applied, so the next
+  // transaction is decided against committed tables.
+  std::unique_lock<std::mutex> lock(pending_mu_);
+  pending_ = std::move(tx);
+  pending_cv_.notify_all();
+  pending_cv_.wait(lock, [&] { return !pending_ || stop_; });
+  return Status();
+}
+} // namespace hot

@@ -1,0 +1,20 @@
+// engine/: functions JIT code calls instead of libc's, so that the engine owns the lifecycle of
+// static objects (their destructors run once, while their code is still mapped).
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace hot::rt {
+
+/// Symbols to define for JIT code: __cxa_atexit, atexit, __dso_handle (per engine).
+std::map<std::string, void *> runtimeSymbols(void *dso_handle);
+
+/// Runs (newest first) and forgets the destructors registered under `dso_handle`, plus those
+/// registered through plain atexit(). Safe to call more than once.
+void runDestructors(void *dso_handle);
+
+/// Where a stub points before its first body is installed: reports and aborts.
+void *unboundTarget();
+
+} // namespace hot::rt

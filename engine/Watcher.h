@@ -1,0 +1,56 @@
+// engine/: a recursive inotify watcher with debouncing. Private to the engine.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "llvm/Support/Error.h"
+
+namespace hot::eng {
+
+struct FileChange {
+  enum class Kind { Modified, Created, Deleted };
+  std::string path; ///< Absolute, normalized path of the file.
+  Kind kind = Kind::Modified;
+};
+
+/// Watches directory trees. Handles editors that write in place (IN_CLOSE_WRITE), that write a
+/// temp file and rename it over the target (IN_MOVED_TO), and that delete and re-create; new
+/// subdirectories are watched as they appear.
+class Watcher {
+public:
+  static llvm::Expected<std::unique_ptr<Watcher>> create();
+  ~Watcher();
+
+  /// Watches `dir` and every directory below it.
+  llvm::Error addTree(const std::string &dir);
+
+  /// Blocks until at least one change arrives or `timeout_ms` passes (-1: forever), then keeps
+  /// collecting until no event arrived for `debounce_ms` (at most about one second more, so a
+  /// file rewritten nonstop cannot starve the caller). Returns empty on timeout or wake().
+  ///
+  /// Each path is returned once, sorted. Its kind compares whether the file existed before the
+  /// burst with whether it exists after it, which is "last kind wins" except that:
+  ///   Deleted then Created/Modified => Modified   (delete + re-create editors)
+  ///   Created then Modified         => Created
+  ///   Created then Deleted          => nothing    (a temp file that came and went)
+  /// A rename over an existing file is Modified; a write that never closes the file (IN_MODIFY
+  /// only) is reported once the quiet period passes. A new or moved-in directory is watched and
+  /// its files are Created; a moved-out directory's files are Deleted. Directories themselves are
+  /// never reported. After an inotify queue overflow every file is rescanned and reported as
+  /// Modified (or Deleted if it disappeared).
+  /// A wake() that arrives during the quiet period ends it early and stays pending, so the next
+  /// wait() returns empty at once.
+  std::vector<FileChange> wait(int timeout_ms, unsigned debounce_ms);
+
+  /// Makes a blocked wait() return now (thread-safe; eventfd).
+  void wake();
+
+private:
+  Watcher() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+} // namespace hot::eng

@@ -1,0 +1,251 @@
+// In-process clang: driver-derived cc1 flags -> CompilerInvocation -> IR module + metadata.
+#include "frontend/Frontend.h"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <set>
+
+#include "clang/Basic/DiagnosticIDs.h"
+#include "clang/CodeGen/CodeGenAction.h"
+#include "clang/CodeGen/ModuleBuilder.h"
+#include "clang/Driver/Compilation.h"
+#include "clang/Driver/Driver.h"
+#include "clang/Driver/Job.h"
+#include "clang/Driver/Tool.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/CompilerInvocation.h"
+#include "clang/Frontend/Utils.h"
+#include "clang/Lex/PreprocessorOptions.h"
+#include "frontend/FrontendInternal.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/VirtualFileSystem.h"
+#include "llvm/TargetParser/Host.h"
+
+namespace hot::fe {
+namespace {
+
+/// Driver output for one argv: cc1 arguments (without "-cc1") plus what the driver said.
+struct Cc1Command {
+  std::vector<std::string> args;
+  std::vector<Diagnostic> diagnostics;
+  bool ok = false;
+};
+
+Diagnostic makeError(std::string message) {
+  Diagnostic d;
+  d.severity = Severity::Error;
+  d.message = std::move(message);
+  d.formatted = formatDiagnostic(d);
+  return d;
+}
+
+/// `clang++ <args> -O<n> -fPIC -c <path>` as the real driver would see it.
+std::vector<std::string> driverArgv(const std::string &clangxx, const CompileJob &job) {
+  std::vector<std::string> argv{clangxx};
+  bool has_std = false, has_lang = false;
+  for (const std::string &a : job.args) {
+    has_std |= llvm::StringRef(a).starts_with("-std=") || llvm::StringRef(a).starts_with("--std");
+    has_lang |= a == "-x" || llvm::StringRef(a).starts_with("-x");
+    argv.push_back(a);
+  }
+  if (!has_std) argv.push_back("-std=c++20");
+  // Our opt level comes last so it wins over any -O in args (the driver keeps the last one).
+  argv.push_back("-O" + std::to_string(std::clamp(job.opt_level, 0, 3)));
+  argv.push_back("-fPIC");
+  argv.push_back("-c");
+  // An unusual extension (.inl, .h) would otherwise become a PCH or linker job.
+  if (!has_lang) argv.insert(argv.end(), {"-x", "c++"});
+  argv.push_back(job.path);
+  return argv;
+}
+
+/// Runs clang's driver (no subprocess: BuildCompilation only plans jobs) and takes the cc1 job.
+Cc1Command runDriver(const std::vector<std::string> &argv) {
+  Cc1Command out;
+  clang::DiagnosticOptions opts;
+  opts.ShowColors = false;
+  detail::CollectingDiagConsumer consumer(opts, out.diagnostics, "clang++");
+  clang::DiagnosticsEngine diags(clang::DiagnosticIDs::create(), opts, &consumer, false);
+  clang::driver::Driver driver(argv[0], llvm::sys::getDefaultTargetTriple(), diags, "hotengine");
+  driver.setCheckInputsExist(false); // the main file may exist only in memory
+  std::vector<const char *> cargv;
+  for (const std::string &a : argv) cargv.push_back(a.c_str());
+  std::unique_ptr<clang::driver::Compilation> comp(driver.BuildCompilation(cargv));
+  if (!comp || diags.hasErrorOccurred()) {
+    if (!diags.hasErrorOccurred()) out.diagnostics.push_back(makeError("clang driver failed"));
+    return out;
+  }
+  const clang::driver::JobList &jobs = comp->getJobs();
+  if (jobs.size() != 1 || !llvm::StringRef(jobs.begin()->getCreator().getName()).starts_with("clang")) {
+    out.diagnostics.push_back(makeError("expected exactly one clang -cc1 job from the driver flags"));
+    return out;
+  }
+  const llvm::opt::ArgStringList &args = jobs.begin()->getArguments();
+  for (const char *a : args)
+    if (llvm::StringRef(a) != "-cc1") out.args.push_back(a);
+  out.ok = true;
+  return out;
+}
+
+/// Project headers (and system ones on request) that exist; never missing includes.
+class DepCollector : public clang::DependencyCollector {
+public:
+  explicit DepCollector(bool system) : system_(system) {}
+  bool needSystemDependencies() override { return system_; }
+  bool sawDependency(llvm::StringRef file, bool from_module, bool is_system, bool is_module_file,
+                     bool is_missing) override {
+    if (is_missing) return false;
+    return DependencyCollector::sawDependency(file, from_module, is_system, is_module_file, false);
+  }
+
+private:
+  bool system_;
+};
+
+/// Absolute, dot-free spelling of `path` (relative paths are relative to our cwd, as for clang).
+std::string normalizePath(llvm::StringRef path) {
+  llvm::SmallString<256> p(path);
+  llvm::sys::fs::make_absolute(p);
+  llvm::sys::path::remove_dots(p, /*remove_dot_dot=*/true);
+  return p.str().str();
+}
+
+std::vector<std::string> normalizedDependencies(const DepCollector &deps, const std::string &main) {
+  std::vector<std::string> out;
+  std::set<std::string> seen{normalizePath(main)};
+  for (const std::string &d : deps.getDependencies()) {
+    std::string n = normalizePath(d);
+    if (seen.insert(n).second) out.push_back(std::move(n));
+  }
+  return out;
+}
+
+/// EmitLLVMOnly that lets us inspect the module while the AST still exists: the base
+/// ExecuteAction parses and codegens; EndSourceFile (which frees the AST) runs after us.
+class HotCodeGenAction : public clang::EmitLLVMOnlyAction {
+public:
+  using Hook = std::function<void(clang::CompilerInstance &, clang::CodeGenerator &)>;
+  HotCodeGenAction(llvm::LLVMContext *ctx, Hook hook)
+      : EmitLLVMOnlyAction(ctx), hook_(std::move(hook)) {}
+
+protected:
+  void ExecuteAction() override {
+    EmitLLVMOnlyAction::ExecuteAction();
+    clang::CompilerInstance &ci = getCompilerInstance();
+    clang::CodeGenerator *gen = getCodeGenerator();
+    if (ci.getDiagnostics().hasErrorOccurred() || !gen || !gen->GetModule()) return;
+    hook_(ci, *gen);
+  }
+
+private:
+  Hook hook_;
+};
+
+/// The cc1 invocation, adjusted for in-memory, unoptimized, leak-free compilation.
+std::shared_ptr<clang::CompilerInvocation> makeInvocation(const std::string &argv0,
+                                                         const std::vector<std::string> &cc1,
+                                                         const CompileJob &job,
+                                                         std::vector<Diagnostic> &diags_out) {
+  auto inv = std::make_shared<clang::CompilerInvocation>();
+  clang::DiagnosticOptions opts;
+  detail::CollectingDiagConsumer consumer(opts, diags_out);
+  clang::DiagnosticsEngine diags(clang::DiagnosticIDs::create(), opts, &consumer, false);
+  std::vector<const char *> args;
+  for (const std::string &a : cc1) args.push_back(a.c_str());
+  if (!clang::CompilerInvocation::CreateFromArgs(*inv, args, diags, argv0.c_str())) return nullptr;
+  inv->getFrontendOpts().DisableFree = false;          // else ~2.6 MB leaks per compile
+  inv->getCodeGenOpts().DisableLLVMPasses = true;      // optimizeModule() runs the pipeline
+  inv->getCodeGenOpts().ClearASTBeforeBackend = false; // symbol mapping needs the AST after codegen
+  inv->getDiagnosticOpts().ShowColors = false;         // `formatted` is plain text
+  // Compile exactly job.contents, whatever is on disk; the preprocessor owns the buffer.
+  inv->getPreprocessorOpts().addRemappedFile(
+      job.path, llvm::MemoryBuffer::getMemBufferCopy(job.contents, job.path).release());
+  inv->getPreprocessorOpts().RetainRemappedFileBuffers = false;
+  return inv;
+}
+
+bool hasError(const std::vector<Diagnostic> &diags) {
+  for (const Diagnostic &d : diags)
+    if (d.severity == Severity::Error) return true;
+  return false;
+}
+
+} // namespace
+
+struct Frontend::State {
+  std::string clangxx;
+  /// Driver results per argv: the driver probes the GCC installation on every call, and a
+  /// unit is recompiled with the same flags again and again.
+  std::map<std::string, Cc1Command> cc1_cache;
+
+  const Cc1Command &cc1For(const std::vector<std::string> &argv) {
+    // The driver resolves relative paths (and the debug compilation dir) against the cwd.
+    llvm::SmallString<256> cwd;
+    std::string key = llvm::sys::fs::current_path(cwd) ? std::string() : cwd.str().str();
+    for (const std::string &a : argv) key += '\0' + a;
+    auto it = cc1_cache.find(key);
+    if (it != cc1_cache.end()) return it->second;
+    if (cc1_cache.size() > 256) cc1_cache.clear(); // bound memory for long sessions
+    return cc1_cache.emplace(key, runDriver(argv)).first->second;
+  }
+};
+
+llvm::Expected<std::unique_ptr<Frontend>> Frontend::create(std::string clangxx) {
+  if (!llvm::sys::fs::can_execute(clangxx))
+    return llvm::createStringError("clang++ driver not found or not executable: '%s'", clangxx.c_str());
+  detail::initNativeTarget();
+  std::unique_ptr<Frontend> fe(new Frontend());
+  fe->state_ = std::make_unique<State>();
+  fe->state_->clangxx = std::move(clangxx);
+  return fe;
+}
+
+Frontend::~Frontend() = default;
+
+CompileResult Frontend::compile(const CompileJob &job) {
+  auto start = std::chrono::steady_clock::now();
+  CompileResult r;
+  r.context = std::make_unique<llvm::LLVMContext>();
+  auto finish = [&]() -> CompileResult {
+    r.frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return std::move(r);
+  };
+
+  const Cc1Command &cc1 = state_->cc1For(driverArgv(state_->clangxx, job));
+  r.diagnostics = cc1.diagnostics;
+  if (!cc1.ok) return finish();
+  std::shared_ptr<clang::CompilerInvocation> inv =
+      makeInvocation(state_->clangxx, cc1.args, job, r.diagnostics);
+  if (!inv || hasError(r.diagnostics)) {
+    if (!hasError(r.diagnostics)) r.diagnostics.push_back(makeError("invalid cc1 arguments"));
+    return finish();
+  }
+
+  // Declared before the instance: it is not owned by it and must outlive it.
+  detail::CollectingDiagConsumer consumer(inv->getDiagnosticOpts(), r.diagnostics);
+  clang::CompilerInstance ci(inv);
+  ci.createVirtualFileSystem(llvm::vfs::getRealFileSystem(), &consumer);
+  ci.createDiagnostics(&consumer, /*ShouldOwnClient=*/false);
+  ci.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>()); // no "1 error generated."
+  auto deps = std::make_shared<DepCollector>(job.track_system_headers);
+  ci.addDependencyCollector(deps);
+
+  HotCodeGenAction action(r.context.get(), [&](clang::CompilerInstance &c, clang::CodeGenerator &gen) {
+    detail::collectSymbols(c.getASTContext(), gen, *gen.GetModule(), r);
+  });
+  bool ok = ci.ExecuteAction(action);
+  std::unique_ptr<llvm::Module> module = action.takeModule();
+  r.dependencies = normalizedDependencies(*deps, job.path);
+  if (ok && module && !hasError(r.diagnostics)) {
+    r.module = std::move(module);
+  } else {
+    r.functions.clear();
+    r.globals.clear();
+    if (!hasError(r.diagnostics)) r.diagnostics.push_back(makeError("compilation failed"));
+  }
+  return finish();
+}
+
+} // namespace hot::fe

@@ -1,0 +1,100 @@
+// frontend/: source text -> llvm::Module + structured diagnostics + the unit's dependencies.
+// Private to the engine (LLVM types allowed here, never in host-api/).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hot/status.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+namespace hot::fe {
+
+/// What to compile and how. `args` are clang++ driver flags (e.g. "-std=c++20", "-Iinc", "-DX=1",
+/// "-O0"); the frontend adds "-c <path> -fPIC" itself and lets clang's driver pick the libstdc++
+/// include paths and the resource dir exactly like `clang++-22` would.
+struct CompileJob {
+  std::string path;                   ///< Main file (absolute). Used for diagnostics and includes.
+  std::string contents;               ///< Source text to compile (already read; may differ from disk).
+  std::vector<std::string> args;      ///< Driver flags, no input file, no -o/-c.
+  int opt_level = 0;                  ///< 0-3. The returned module is NOT optimized (see below).
+  bool track_system_headers = false;  ///< Include system headers in `dependencies`.
+};
+
+/// A function definition of the module, mapped back to its declaration.
+struct FunctionInfo {
+  std::string mangled;         ///< IR name.
+  std::string qualified_name;  ///< "game::update", "foo" (no parameters); extern "C": the name.
+  std::string display;         ///< Human signature, e.g. "int game::update(float)".
+  std::string type_encoding;   ///< Itanium RTTI name of the function type, e.g. "FifE" == typeid(int(float)).name().
+  std::string file;            ///< Where it is defined.
+  unsigned line = 0, column = 0;
+  bool in_system_header = false; ///< Comes from a system header (std::, ...): not user code.
+  bool is_extern_c = false;
+};
+
+/// A global variable (or static member / function-local static) of the module.
+struct GlobalInfo {
+  std::string mangled;
+  std::string qualified_name;  ///< "game::score", "foo()::calls" for a local static.
+  std::string cpp_type;        ///< "Player", "int[4]".
+  std::string layout;          ///< Layout fingerprint: changes iff size, field names/types/offsets change.
+  std::string file;
+  unsigned line = 0, column = 0;
+  bool in_system_header = false;
+};
+
+/// The outcome of compiling one translation unit. On failure `module` is null and
+/// `diagnostics` has at least one Error; `dependencies` is filled as far as parsing got.
+struct CompileResult {
+  std::unique_ptr<llvm::LLVMContext> context;
+  std::unique_ptr<llvm::Module> module;   ///< Unoptimized IR (clang -disable-llvm-passes) at the
+                                          ///< requested -O level, ready for engine transforms and
+                                          ///< then optimizeModule().
+  std::vector<Diagnostic> diagnostics;    ///< All of them, warnings included, in order.
+  std::vector<std::string> dependencies;  ///< Absolute paths of included files (not the main file).
+  std::map<std::string, FunctionInfo> functions; ///< Keyed by mangled name: every defined function.
+  std::map<std::string, GlobalInfo> globals;     ///< Keyed by mangled name: every defined variable.
+  double frontend_ms = 0;
+  bool ok() const { return module != nullptr; }
+};
+
+/// A reusable compiler. One instance per thread (not thread-safe); cheap to create.
+class Frontend {
+public:
+  /// `clangxx` is the clang++ driver path used to derive cc1 flags and header paths.
+  static llvm::Expected<std::unique_ptr<Frontend>> create(std::string clangxx = HOT_CLANGXX_PATH);
+  ~Frontend();
+
+  /// Compiles `job` in-process (no subprocess). Never throws; errors are diagnostics.
+  CompileResult compile(const CompileJob &job);
+
+private:
+  Frontend() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// Runs the standard LLVM optimization pipeline (O0 still runs the always-inliner) on `m`.
+void optimizeModule(llvm::Module &m, int opt_level);
+
+/// Code-generates `m` into an in-memory ELF relocatable object for the host (PIC, small code
+/// model; opt_level 0 -> CodeGenOptLevel::None, 1-2 -> Default, 3 -> Aggressive).
+/// `native_cpu` targets the host CPU and its features, else generic "x86-64". Clang stamps
+/// "target-cpu"/"target-features" on every function and those win over the target machine,
+/// so with `native_cpu` each definition is retagged (host CPU; host features first, the
+/// function's own after, so explicit target("...") attributes still win).
+/// Sets the module's triple/DataLayout from the target machine when missing.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> emitObject(llvm::Module &m, int opt_level,
+                                                               bool native_cpu);
+
+/// Formats "file:line:col: error: message" the way clang prints it (with source line + caret
+/// when the file is readable). Used for engine-made diagnostics such as link errors.
+std::string formatDiagnostic(const Diagnostic &d);
+
+} // namespace hot::fe

@@ -1,0 +1,52 @@
+// hotengine public API: configuration. Every field has a default; a JSON file may set any of them
+// under the same key name. Unknown keys and wrong types are errors that name the key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hot/status.h"
+
+namespace hot {
+
+/// Tiered compilation (JVM-style): tier 0 compiles fast, hot units are recompiled at tier 1.
+struct TieringConfig {
+  bool enabled = false;              ///< "tiering.enabled": recompile hot units in the background.
+  int tier0_opt = 0;                 ///< "tiering.tier0_opt": -O level of a fresh edit.
+  int tier1_opt = 2;                 ///< "tiering.tier1_opt": -O level after tier-up.
+  std::uint64_t call_threshold = 100000; ///< "tiering.call_threshold": calls into a unit before tier-up.
+  bool native_cpu = false;           ///< "tiering.native_cpu": -march=native at tier 1.
+};
+
+struct Config {
+  std::string std = "c++20";              ///< "std": language standard (-std=).
+  int opt_level = 0;                      ///< "opt_level": -O level when tiering is off.
+  bool debug_info = false;                ///< "debug_info": -g instead of -g0.
+  std::vector<std::string> include_dirs;  ///< "include_dirs": -I paths.
+  std::vector<std::string> defines;       ///< "defines": "NAME" or "NAME=VALUE" (-D).
+  std::vector<std::string> flags;         ///< "flags": extra clang++ flags, verbatim.
+  std::vector<std::string> extensions = {".cpp", ".cc", ".cxx", ".c++"}; ///< "extensions": units.
+  std::vector<std::string> exclude;       ///< "exclude": skip paths containing any of these.
+  std::string compile_commands;           ///< "compile_commands": compile_commands.json to use.
+  std::vector<std::string> libraries;     ///< "libraries": -l names or paths to load for JIT code.
+  std::vector<std::string> library_dirs;  ///< "library_dirs": -L search paths for "libraries".
+  unsigned debounce_ms = 10;              ///< "debounce_ms": quiet time that ends a burst of saves.
+  bool apply_in_background = false;       ///< "apply_in_background": apply reloads on the engine's
+                                          ///< thread instead of waiting for update().
+  bool header_cache = true;               ///< "header_cache": reuse parsed headers (PCH).
+  std::string cache_dir;                  ///< "cache_dir": on-disk header cache ("" = memory only).
+  unsigned history = 4;                   ///< "history": versions kept per unit (rollback depth).
+  unsigned compile_threads = 0;           ///< "compile_threads": first-load parallelism (0 = cores).
+  bool track_system_headers = false;      ///< "track_system_headers": reload on system header edits.
+  TieringConfig tiering;                  ///< "tiering": see TieringConfig.
+
+  /// Parses JSON text. `origin` names the source in error messages.
+  static Result<Config> fromJson(const std::string &text, const std::string &origin = "<json>");
+  /// Reads and parses a JSON file.
+  static Result<Config> fromJsonFile(const std::string &path);
+  /// Serializes every field (for `hot config --dump` and generated configs).
+  std::string toJson() const;
+};
+
+} // namespace hot

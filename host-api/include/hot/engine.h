@@ -1,0 +1,170 @@
+// hotengine public API: the engine. Include this (and only this) from a host program.
+//
+//   auto engine = hot::HotEngine::create(config);       // Result<std::unique_ptr<HotEngine>>
+//   if (auto st = (*engine)->watch("live/"); !st.ok()) ...// compile every unit, then watch
+//   auto update = (*engine)->function<void(float)>("game::update");
+//   for (;;) { (*engine)->update(); (*update)(dt); }     // update(): apply reloads here
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <vector>
+
+#include "hot/config.h"
+#include "hot/status.h"
+
+namespace hot {
+
+/// One unit's reload (or first load), successful or not.
+struct ReloadEvent {
+  std::string unit;            ///< Path of the translation unit.
+  unsigned version = 0;        ///< Version now running (unchanged on failure).
+  bool success = false;
+  ErrorCode code = ErrorCode::Ok;
+  std::string message;         ///< Empty on success; names file:line:col on failure.
+  std::vector<Diagnostic> diagnostics; ///< Compiler diagnostics (warnings too).
+  double compile_ms = 0;       ///< Frontend + optimization + codegen.
+  double link_ms = 0;          ///< JIT link + symbol resolution + stub redirection.
+  std::uint64_t transaction = 0; ///< Units applied together share this id.
+  int tier = 0;                ///< Tier of the code now running.
+};
+
+/// A unit moved between tiers (tiered compilation).
+struct TierEvent {
+  std::string unit;
+  std::vector<std::string> functions; ///< Hot functions that triggered it.
+  int from_tier = 0, to_tier = 0;
+  double compile_ms = 0;
+};
+
+/// Callbacks from the engine. Every method has a no-op default; called on the thread that applies
+/// the change (update()'s caller, or the engine thread when apply_in_background is set).
+class Listener {
+public:
+  virtual ~Listener() = default;
+  virtual void onReload(const ReloadEvent &) {}
+  virtual void onTierChange(const TierEvent &) {}
+  /// First-load progress: `done` of `total` units compiled.
+  virtual void onProgress(unsigned /*done*/, unsigned /*total*/) {}
+  /// Engine notices that are not reload results (removed globals, kept deleted functions, ...).
+  virtual void onMessage(Severity, const std::string &) {}
+};
+
+namespace detail {
+/// Per-symbol record shared by handles; owned by the engine for its whole lifetime.
+struct SymbolCell {
+  void *const *slot = nullptr;   ///< Current body address, updated atomically on reload.
+  void *stub = nullptr;          ///< Canonical address: never changes.
+  std::atomic<bool> current{true}; ///< False once the symbol's signature changed or it was removed.
+};
+} // namespace detail
+
+template <typename Sig> class Function;
+
+/// A typed handle to a reloadable function. Stays valid for the engine's lifetime; every call
+/// reaches the newest body (one atomic load + an indirect call).
+template <typename R, typename... A> class Function<R(A...)> {
+public:
+  using Pointer = R (*)(A...);
+  Function() = default;
+  explicit Function(const detail::SymbolCell *cell) : cell_(cell) {}
+
+  R operator()(A... args) const { return target()(static_cast<A &&>(args)...); }
+  /// The body a call would reach now.
+  Pointer target() const {
+    return reinterpret_cast<Pointer>(__atomic_load_n(cell_->slot, __ATOMIC_ACQUIRE));
+  }
+  /// The stub: the function's address as JIT code sees it; equal across reloads.
+  Pointer address() const { return reinterpret_cast<Pointer>(cell_->stub); }
+  /// False once the function was removed or changed its signature (calls then still reach the
+  /// last body with this signature).
+  bool current() const { return cell_ && cell_->current.load(std::memory_order_acquire); }
+  explicit operator bool() const { return cell_ != nullptr; }
+
+private:
+  const detail::SymbolCell *cell_ = nullptr;
+};
+
+/// What the engine knows about one unit.
+struct UnitInfo {
+  std::string path;
+  unsigned version = 0;
+  int tier = 0;
+  bool failed = false;             ///< Last compile/link failed (older version still runs).
+  std::uint64_t calls = 0;         ///< Calls counted at tier 0 (profiling).
+  std::vector<std::string> dependencies; ///< Project headers the unit includes.
+};
+
+/// One version in a unit's history.
+struct VersionInfo {
+  unsigned version = 0;
+  std::string content_hash;  ///< Hex hash of the unit's source text.
+  std::int64_t loaded_at_ms = 0; ///< Unix time in milliseconds.
+  int tier = 0;
+  bool live = false;         ///< Its code is still mapped (rollback possible without recompiling).
+};
+
+class HotEngine {
+public:
+  /// Creates an engine: an ORC JIT in this process and a Clang frontend.
+  static Result<std::unique_ptr<HotEngine>> create(Config config = {});
+  ~HotEngine();
+  HotEngine(const HotEngine &) = delete;
+  HotEngine &operator=(const HotEngine &) = delete;
+
+  /// Not owned; must outlive the engine or be reset with nullptr.
+  void setListener(Listener *listener);
+
+  /// Compiles every unit under `dir` (recursively, in parallel), loads them as one transaction,
+  /// then watches `dir` with inotify. Fails if any unit fails to compile or link.
+  Status watch(const std::string &dir);
+  /// Loads the given files as units (and watches them). Same rules as watch().
+  Status load(const std::vector<std::string> &files);
+
+  /// Safe point: applies finished reloads on the calling thread. Returns how many units changed.
+  /// Also retires old code no thread can still be running.
+  int update();
+  /// Blocks until every change seen so far is compiled (and applied, in background mode) or the
+  /// timeout passes. Returns false on timeout. For tools and tests.
+  bool waitIdle(unsigned timeout_ms = 30000);
+
+  /// A typed handle to `name`: a C++ qualified name ("game::update"), a mangled name or an
+  /// extern "C" name. The signature must match the function's recorded signature.
+  template <typename Sig> Result<Function<Sig>> function(std::string_view name) {
+    auto cell = lookupCell(name, typeid(Sig).name());
+    if (!cell.ok()) return cell.status();
+    return Function<Sig>(cell.value());
+  }
+  /// The canonical (stub) address of a reloadable function, or NotFound.
+  Result<void *> address(std::string_view name);
+
+  /// Returns `unit` to its previous version (its code, same state).
+  Status rollback(const std::string &unit);
+  std::vector<UnitInfo> units() const;
+  std::vector<VersionInfo> history(const std::string &unit) const;
+
+  /// Runs `int main(int, char**)` from the loaded units with `args` (args[0] is the program name).
+  Result<int> runMain(const std::vector<std::string> &args);
+
+  /// Calls a function by name with arguments given as text, using its recorded signature
+  /// (libffi). Returns the result as text.
+  Result<std::string> callByName(std::string_view name, const std::vector<std::string> &args);
+
+  /// Runs `fn`; if JIT code faults (SIGSEGV/SIGBUS/SIGFPE/SIGILL) inside it, rolls the faulting
+  /// unit back to its previous version and returns Crashed naming the unit and function.
+  Status guarded(const std::function<void()> &fn);
+
+  class Impl;
+
+private:
+  explicit HotEngine(std::unique_ptr<Impl> impl);
+  Result<const detail::SymbolCell *> lookupCell(std::string_view name, const char *type_encoding);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace hot

@@ -1,0 +1,5 @@
+// hotengine: the one header a host includes.
+#pragma once
+#include "hot/config.h"
+#include "hot/engine.h"
+#include "hot/status.h"

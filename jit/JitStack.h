@@ -1,0 +1,77 @@
+// jit/: the ORC stack. One LLJIT (JITLink), three kinds of JITDylib:
+//   hot.stubs  : absolute symbols for every stub and slot, plus runtime overrides
+//                (__cxa_atexit, atexit, __dso_handle) so JIT code never registers into libc.
+//   hot.state  : persistent data (globals, statics, vtables, typeinfo, constants); never removed,
+//                so state keeps its address across every reload.
+//   unit@vN    : one JITDylib per unit version, holding only code; removed when retired.
+// Link order of a version: itself, hot.stubs, hot.state, the process (libc, libstdc++, host).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+namespace hot::jit {
+
+class JitStack {
+public:
+  /// `runtime` maps names JIT code must see to host addresses (defined in hot.stubs).
+  static llvm::Expected<std::unique_ptr<JitStack>>
+  create(const std::map<std::string, void *> &runtime);
+  ~JitStack();
+
+  /// Defines absolute symbols in hot.stubs (stubs, slots, counters). Names must be new.
+  llvm::Error defineAbsolute(const std::map<std::string, void *> &symbols);
+
+  /// Adds a persistent-data object to hot.state under a fresh tracker; removing that tracker
+  /// undoes it (used when the transaction that introduced the data fails).
+  llvm::Expected<llvm::orc::ResourceTrackerSP>
+  addStateObject(std::unique_ptr<llvm::MemoryBuffer> object);
+
+  /// Creates the JITDylib of one unit version and adds its code object.
+  llvm::Expected<llvm::orc::JITDylib *> addVersion(const std::string &name,
+                                                   std::unique_ptr<llvm::MemoryBuffer> object);
+
+  /// Resolves `names` in `jd` (links it). Any missing symbol fails the whole lookup.
+  llvm::Expected<std::map<std::string, void *>> lookup(llvm::orc::JITDylib &jd,
+                                                       const std::vector<std::string> &names);
+  /// Forces every pending definition of hot.state to link.
+  llvm::Expected<std::map<std::string, void *>> lookupState(const std::vector<std::string> &names);
+
+  /// Frees a version's code. Callers guarantee no thread runs in it.
+  llvm::Error removeVersion(llvm::orc::JITDylib &jd);
+
+  /// The version JITDylib whose code contains `pc`, or nullptr.
+  llvm::orc::JITDylib *codeOwner(std::uintptr_t pc) const;
+  /// Total bytes of executable code currently mapped for `jd`.
+  std::size_t codeBytes(llvm::orc::JITDylib &jd) const;
+
+  /// Makes a shared library's symbols visible to JIT code (dlopen RTLD_GLOBAL).
+  llvm::Error loadLibrary(const std::string &path);
+  /// Links a static archive's members into the JIT on demand.
+  llvm::Error addArchive(const std::string &path);
+
+  llvm::orc::LLJIT &lljit() { return *jit_; }
+
+  /// Errors ORC reported asynchronously since the last call (e.g. "Symbols not found").
+  std::string takeSessionErrors();
+
+private:
+  JitStack() = default;
+  class RangePlugin;
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  llvm::orc::JITDylib *stubs_ = nullptr;
+  llvm::orc::JITDylib *state_ = nullptr;
+  std::shared_ptr<RangePlugin> ranges_;
+  std::mutex errors_mu_;
+  std::string errors_;
+};
+
+} // namespace hot::jit
