@@ -155,7 +155,10 @@ std::shared_ptr<clang::CompilerInvocation> makeInvocation(const std::string &arg
   std::vector<const char *> args;
   for (const std::string &a : cc1) args.push_back(a.c_str());
   if (!clang::CompilerInvocation::CreateFromArgs(*inv, args, diags, argv0.c_str())) return nullptr;
-  inv->getFrontendOpts().DisableFree = false;          // else ~2.6 MB leaks per compile
+  // The driver's -disable-free leaks the AST (~2.6 MB) and, via CodeGenOpts, the backend's
+  // TargetMachine (BuryPointer keeps 10, then leaks) on every compile.
+  inv->getFrontendOpts().DisableFree = false;
+  inv->getCodeGenOpts().DisableFree = false;
   inv->getCodeGenOpts().DisableLLVMPasses = true;      // optimizeModule() runs the pipeline
   inv->getCodeGenOpts().ClearASTBeforeBackend = false; // symbol mapping needs the AST after codegen
   inv->getDiagnosticOpts().ShowColors = false;         // `formatted` is plain text

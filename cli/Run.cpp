@@ -1,0 +1,142 @@
+// hot run: the program's units are compiled in-process, its main() runs inside the JIT, and
+// every save takes effect while it runs. stdout, stdin and the exit status are the program's;
+// the engine speaks on stderr only.
+#include "cli/Commands.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+namespace hot::cli {
+namespace fs = std::filesystem;
+
+namespace {
+const char *kRunUsage = R"(usage: hot run DIR|FILE... [options] [-- ARGS...]
+
+Compiles every C++ unit (each FILE, every .cpp/.cc/.cxx under each DIR), runs the program's
+main(argc, argv) with ARGS, and hot-reloads every saved edit while it runs. The program's
+stdin, stdout and exit status are its own; hotengine reports on stderr.
+
+options:
+  --config FILE            JSON config (see README: Configuration)
+  --compile-commands FILE  take each file's flags from a compile_commands.json
+  -I DIR, -D NAME[=VALUE]  include dir, define (also -IDIR, -DNAME)
+  -std=c++NN, -O0..-O3, -g extra compile flags
+  -l NAME, -L DIR          load a library for the program (also -lNAME, -LDIR)
+  --json                   engine events as JSON lines on stderr
+  --quiet                  only print errors
+  --stats                  print each unit's version and tier when the program exits
+  --tiering                recompile hot units at -O2 in the background
+  -h, --help               this text
+)";
+
+bool takeValue(const std::vector<std::string> &args, size_t &i, const std::string &flag,
+               std::string &out) {
+  const std::string &a = args[i];
+  if (a == flag) {
+    if (i + 1 >= args.size()) return false;
+    out = args[++i];
+    return true;
+  }
+  if (flag.size() == 2 && a.rfind(flag, 0) == 0 && a.size() > 2) { // -Ifoo
+    out = a.substr(2);
+    return true;
+  }
+  return false;
+}
+} // namespace
+
+bool parseCompileOption(const std::vector<std::string> &args, size_t &i, hot::Config &config,
+                        std::string &error) {
+  const std::string &a = args[i];
+  std::string v;
+  if (a == "--config") {
+    if (i + 1 >= args.size()) return error = "--config needs a file", true;
+    auto loaded = hot::Config::fromJsonFile(args[++i]);
+    if (!loaded.ok()) return error = loaded.status().message(), true;
+    config = loaded.value();
+    return true;
+  }
+  if (a == "--compile-commands") {
+    if (i + 1 >= args.size()) return error = "--compile-commands needs a file", true;
+    config.compile_commands = args[++i];
+    return true;
+  }
+  if (takeValue(args, i, "-I", v)) return config.include_dirs.push_back(v), true;
+  if (takeValue(args, i, "-D", v)) return config.defines.push_back(v), true;
+  if (takeValue(args, i, "-l", v)) return config.libraries.push_back(v), true;
+  if (takeValue(args, i, "-L", v)) return config.library_dirs.push_back(v), true;
+  if (a.rfind("-std=", 0) == 0) return config.std = a.substr(5), true;
+  if (a.size() == 3 && a.rfind("-O", 0) == 0 && a[2] >= '0' && a[2] <= '3')
+    return config.opt_level = a[2] - '0', true;
+  if (a == "-g") return config.debug_info = true, true;
+  if (a == "--tiering") return config.tiering.enabled = true, true;
+  return false;
+}
+
+int runCommand(const std::vector<std::string> &args) {
+  hot::Config config;
+  std::vector<std::string> inputs, program_args;
+  bool json = false, quiet = false, stats = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &a = args[i];
+    std::string error;
+    if (a == "--") {
+      program_args.assign(args.begin() + long(i) + 1, args.end());
+      break;
+    }
+    if (a == "-h" || a == "--help") return std::fputs(kRunUsage, stdout), 0;
+    if (a == "--json") json = true;
+    else if (a == "--quiet") quiet = true;
+    else if (a == "--stats") stats = true;
+    else if (parseCompileOption(args, i, config, error)) {
+      if (!error.empty()) return std::fprintf(stderr, "hot run: %s\n", error.c_str()), 2;
+    } else if (!a.empty() && a[0] == '-')
+      return std::fprintf(stderr, "hot run: unknown option '%s'\n%s", a.c_str(), kRunUsage), 2;
+    else inputs.push_back(a);
+  }
+  if (inputs.empty()) return std::fputs(kRunUsage, stderr), 2;
+  // main() runs on this thread inside JIT code and never calls update(): apply from the
+  // engine's thread.
+  config.apply_in_background = true;
+
+  auto created = hot::HotEngine::create(config);
+  if (!created.ok()) {
+    std::fprintf(stderr, "hot run: %s\n", created.status().message().c_str());
+    return 2;
+  }
+  std::unique_ptr<hot::HotEngine> engine = std::move(created.value());
+  EventPrinter printer(json, quiet);
+  engine->setListener(&printer);
+
+  std::vector<std::string> files;
+  for (const std::string &in : inputs) {
+    if (fs::is_directory(in)) {
+      if (Status st = engine->watch(in); !st.ok()) return 1; // the printer showed why
+    } else {
+      files.push_back(in);
+    }
+  }
+  if (!files.empty())
+    if (Status st = engine->load(files); !st.ok()) {
+      if (st.code() == hot::ErrorCode::IoError || st.code() == hot::ErrorCode::NotFound)
+        std::fprintf(stderr, "hot run: %s\n", st.message().c_str());
+      return 1;
+    }
+
+  std::vector<std::string> argv = {inputs.front()};
+  argv.insert(argv.end(), program_args.begin(), program_args.end());
+  auto status = engine->runMain(argv);
+  if (!status.ok()) {
+    std::fprintf(stderr, "hot run: %s\n", status.status().message().c_str());
+    return 1;
+  }
+  std::fflush(stdout);
+  if (stats)
+    for (const hot::UnitInfo &u : engine->units())
+      std::fprintf(stderr, "hot: %s: version %u, tier %d%s\n", u.path.c_str(), u.version, u.tier,
+                   u.failed ? " (last edit failed)" : "");
+  return status.value();
+}
+
+} // namespace hot::cli
