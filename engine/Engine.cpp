@@ -112,6 +112,8 @@ std::vector<std::string> HotEngine::Impl::compileArgs(const Unit &) const {
   for (auto &d : config_.defines) args.push_back("-D" + d);
   args.push_back(config_.debug_info ? "-g" : "-g0");
   for (auto &f : config_.flags) args.push_back(f);
+  // Units may include <hot/unit.h> (lifecycle and migration hooks) without configuring it.
+  args.push_back("-I" HOT_API_INCLUDE_DIR);
   return args;
 }
 
@@ -275,10 +277,11 @@ bool HotEngine::Impl::waitIdle(unsigned timeout_ms) {
 /// Accepts a mangled or extern "C" name, or a qualified C++ name ("game::update").
 std::vector<SymbolRecord *> HotEngine::Impl::findSymbols(std::string_view name) {
   std::vector<SymbolRecord *> found;
-  if (auto it = symbols_.find(std::string(name)); it != symbols_.end() && it->second->owner >= 0)
+  auto live = [](const SymbolRecord &r) { return r.owner >= 0 && r.cell->current.load(); };
+  if (auto it = symbols_.find(std::string(name)); it != symbols_.end() && live(*it->second))
     return {it->second.get()};
   for (auto &[sym, rec] : symbols_)
-    if (rec->owner >= 0 && rec->qualified == name) found.push_back(rec.get());
+    if (live(*rec) && rec->qualified == name) found.push_back(rec.get());
   return found;
 }
 
@@ -290,11 +293,9 @@ Result<const detail::SymbolCell *> HotEngine::Impl::lookupCell(std::string_view 
     return Status(ErrorCode::NotFound, "no reloadable function named '" + std::string(name) + "'");
   std::string have;
   for (SymbolRecord *rec : found) {
-    if (rec->type_encoding == encoding && rec->cell->current.load()) return rec->cell.get();
+    if (rec->type_encoding == encoding) return rec->cell.get();
     have += "\n  " + rec->display + " (" + rec->file + ":" + std::to_string(rec->line) + ")";
   }
-  for (SymbolRecord *rec : found)
-    if (rec->type_encoding == encoding) return rec->cell.get();
   return Status(ErrorCode::SignatureChanged,
                 "function '" + std::string(name) + "' exists but not with the requested type '" +
                     llvm::demangle(std::string("_Z") + encoding) + "'; found:" + have);

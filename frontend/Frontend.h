@@ -42,8 +42,9 @@ struct FunctionInfo {
 struct GlobalInfo {
   std::string mangled;
   std::string qualified_name;  ///< "game::score", "foo()::calls" for a local static.
-  std::string cpp_type;        ///< "Player", "int[4]".
-  std::string layout;          ///< Layout fingerprint: changes iff size, field names/types/offsets change.
+  std::string cpp_type;        ///< Canonical type: "Player", "int[4]", "std::basic_string<char>".
+  std::string layout;          ///< Layout fingerprint: changes iff size, alignment, polymorphism, bases
+                               ///< or field names/types/offsets change (records/arrays recursed 4 deep).
   std::string file;
   unsigned line = 0, column = 0;
   bool in_system_header = false;
@@ -57,10 +58,16 @@ struct CompileResult {
                                           ///< requested -O level, ready for engine transforms and
                                           ///< then optimizeModule().
   std::vector<Diagnostic> diagnostics;    ///< All of them, warnings included, in order.
-  std::vector<std::string> dependencies;  ///< Absolute paths of included files (not the main file).
-  std::map<std::string, FunctionInfo> functions; ///< Keyed by mangled name: every defined function.
-  std::map<std::string, GlobalInfo> globals;     ///< Keyed by mangled name: every defined variable.
-  double frontend_ms = 0;
+  std::vector<std::string> dependencies;  ///< Absolute, normalized, unique paths of included files
+                                          ///< (not the main file; system headers only when tracked).
+  /// Keyed by mangled name: every defined function (and C1/D1 constructor/destructor alias) that
+  /// maps back to a Decl. Compiler-generated code without a Decl (__cxx_global_var_init,
+  /// _GLOBAL__sub_I_*, thunks) is left out; the module still has it. Empty on failure.
+  std::map<std::string, FunctionInfo> functions;
+  /// Keyed by mangled name: every defined variable with a VarDecl (globals, static members,
+  /// function-local statics). Guard variables, vtables, typeinfo and literals are left out.
+  std::map<std::string, GlobalInfo> globals;
+  double frontend_ms = 0;                 ///< Wall time of compile() (driver, parse, IR gen).
   bool ok() const { return module != nullptr; }
 };
 

@@ -155,7 +155,7 @@ public:
     info.qualified_name = qualifiedName(def, pp_);
     clang::QualType type = ctx_.getCanonicalType(def.getType());
     info.cpp_type = type.getAsString(pp_);
-    info.layout = layoutFingerprint(ctx_, type);
+    info.layout = layoutFingerprint(ctx_, type.getUnqualifiedType()); // const is not layout
     Location loc = locate(def);
     info.file = loc.file;
     info.line = loc.line;
