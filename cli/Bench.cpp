@@ -31,7 +31,7 @@ options:
   --edits N                 edits per latency case (default 20)
   --reloads N               reloads for the memory section (default 1000)
   --units N                 units for the load section (default 40)
-  --quick                   fewer iterations: 5 edits, 50 reloads, 8 units (for tests)
+  --quick                   fewer iterations: 3 edits, 50 reloads, 8 units (for tests)
   --json FILE               also write every figure as JSON to FILE ('-': stdout, and the
                             table goes to stderr)
   -h, --help                this text
@@ -109,7 +109,7 @@ Parsed parseArgs(const std::vector<std::string> &args) {
     } else p.error = "unknown option '" + a + "'";
   }
   if (p.options.quick) {
-    if (!set_edits) p.options.edits = 5;
+    if (!set_edits) p.options.edits = 3;
     if (!set_reloads) p.options.reloads = 50;
     if (!set_units) p.options.units = 8;
   }

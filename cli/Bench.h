@@ -100,6 +100,13 @@ std::uint64_t residentBytes();
 /// Median, p90 (nearest rank), min and max of `samples`, plus the samples themselves.
 Json summarize(std::vector<double> samples, const std::string &unit);
 
+/// compile_ms and link_ms of the reload events a wait saw, summed over units (units of one
+/// transaction compile in parallel, so the sum is work, not elapsed time).
+struct ReloadTimes {
+  double compile_ms = 0, link_ms = 0;
+  unsigned events = 0;
+};
+
 /// An engine watching a folder of generated units, fed edits through update() on this thread.
 class LiveEngine {
 public:
@@ -109,8 +116,9 @@ public:
   hot::HotEngine &engine() { return *engine_; }
   hot::Function<int()> function(const std::string &name);
   /// Calls update() and every function until function i returns expected[i], pausing briefly
-  /// between polls. Throws Failure on a failed reload or after `timeout_ms`.
-  void waitForValues(const std::vector<hot::Function<int()>> &fns,
+  /// between polls. Throws Failure on a failed reload or after `timeout_ms`. Returns the
+  /// engine's own account of the reloads seen meanwhile.
+  ReloadTimes waitForValues(const std::vector<hot::Function<int()>> &fns,
                      const std::vector<int> &expected, unsigned timeout_ms = 120000);
 
 private:

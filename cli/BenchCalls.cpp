@@ -21,6 +21,7 @@ std::function<int(int)> g_function;
 IntFn volatile g_shared = nullptr;
 hot::Function<int(int)> g_handle;
 IntFn volatile g_stub = nullptr;
+IntFn volatile g_jit_body = nullptr;
 IntFn volatile g_jit_loop = nullptr;
 
 template <typename Call> __attribute__((always_inline)) inline int callLoop(int n, Call call) {
@@ -51,6 +52,11 @@ __attribute__((noinline)) int runHandle(int n) {
 __attribute__((noinline)) int runStub(int n) {
   return callLoop(n, [](int x) { return g_stub(x); });
 }
+// Same as runPointer but the target is the JIT body: separates where the callee lives from
+// what the handle adds.
+__attribute__((noinline)) int runJitBody(int n) {
+  return callLoop(n, [](int x) { return g_jit_body(x); });
+}
 // The loop itself is JIT code: n calls from one JIT unit into another through the slot.
 __attribute__((noinline)) int runJitLoop(int n) { return g_jit_loop(n); }
 
@@ -67,6 +73,7 @@ const Variant kVariants[] = {
     {"dlsym", "dlsym'ed .so function", runShared},
     {"handle", "hotengine handle (hot::Function)", runHandle},
     {"stub", "hotengine stub address", runStub},
+    {"jit_body_pointer", "function pointer to the JIT body", runJitBody},
     {"jit_to_jit", "JIT -> JIT through the slot", runJitLoop},
 };
 
@@ -145,6 +152,7 @@ Json runCalls(const Options &opts) {
   g_shared = reinterpret_cast<IntFn>(library->symbol("so_inc"));
   g_handle = jitFunction<int(int)>(*jit, "bench_jit_inc");
   g_stub = g_handle.address();
+  g_jit_body = g_handle.target();
   g_jit_loop = jitFunction<int(int)>(*jit, "bench_jit_loop").target();
 
   std::vector<double> ns = measureAll(n, reps);

@@ -141,8 +141,12 @@ Json summarize(std::vector<double> samples, const std::string &unit) {
 /// Remembers the first failed reload so a wait can stop at once and say why.
 struct LiveEngine::Events : hot::Listener {
   std::string failure;
+  ReloadTimes times;
   void onReload(const hot::ReloadEvent &e) override {
     if (!e.success && failure.empty()) failure = e.unit + ": " + e.message;
+    times.compile_ms += e.compile_ms;
+    times.link_ms += e.link_ms;
+    ++times.events;
   }
 };
 
@@ -167,15 +171,16 @@ hot::Function<int()> LiveEngine::function(const std::string &name) {
   return fn.value();
 }
 
-void LiveEngine::waitForValues(const std::vector<hot::Function<int()>> &fns,
-                               const std::vector<int> &expected, unsigned timeout_ms) {
+ReloadTimes LiveEngine::waitForValues(const std::vector<hot::Function<int()>> &fns,
+                                      const std::vector<int> &expected, unsigned timeout_ms) {
   auto start = Clock::now();
+  events_->times = {};
   for (;;) {
     engine_->update();
     if (!events_->failure.empty()) throw Failure("reload failed: " + events_->failure);
     bool all = true;
     for (size_t i = 0; i < fns.size() && all; ++i) all = fns[i]() == expected[i];
-    if (all) return;
+    if (all) return events_->times;
     if (msSince(start) > timeout_ms) throw Failure("timed out waiting for the new value");
     // A short pause instead of a hot spin leaves both cores to the compiler threads.
     std::this_thread::sleep_for(std::chrono::microseconds(50));

@@ -2,6 +2,7 @@
 #include "engine/EngineImpl.h"
 #include "engine/Runtime.h"
 #include "engine/Util.h"
+#include "jit/CodeScanner.h"
 
 #include "llvm/Demangle/Demangle.h"
 
@@ -34,9 +35,11 @@ std::vector<UnitInfo> HotEngine::units() const { return impl_->units(); }
 std::vector<VersionInfo> HotEngine::history(const std::string &unit) const {
   return impl_->history(unit);
 }
+EngineStats HotEngine::stats() const { return impl_->stats(); }
 Result<int> HotEngine::runMain(const std::vector<std::string> &args) {
   return impl_->runMain(args);
 }
+Status HotEngine::guarded(const std::function<void()> &fn) { return impl_->guarded(fn); }
 Result<const detail::SymbolCell *> HotEngine::lookupCell(std::string_view name,
                                                          const char *encoding) {
   return impl_->lookupCell(name, encoding);
@@ -229,8 +232,9 @@ void HotEngine::Impl::handleChanges(const std::vector<eng::FileChange> &changes)
       }
       if (it != units_.end()) {
         std::string text;
-        if (util::readFile(c.path, text) && util::hashText(text) == it->second->attempted_hash)
-          continue; // saved without a change
+        bool same = util::readFile(c.path, text) &&
+                    util::hashText(text) == it->second->attempted_hash;
+        if (same && !it->second->retry) continue; // saved without a change
         add(it->second.get());
       } else if (isUnitFile(c.path)) {
         add(&unitFor(c.path)); // a new file in a watched folder
@@ -238,6 +242,10 @@ void HotEngine::Impl::handleChanges(const std::vector<eng::FileChange> &changes)
       for (auto &[path, u] : units_)
         if (std::find(u->deps.begin(), u->deps.end(), c.path) != u->deps.end()) add(u.get());
     }
+    // Units that failed only because a partner failed go again with the next transaction.
+    if (!todo.empty())
+      for (auto &[path, u] : units_)
+        if (u->retry) add(u.get());
   }
   std::sort(todo.begin(), todo.end(), [](Unit *a, Unit *b) { return a->path < b->path; });
   if (!todo.empty()) (void)runTransaction(stage(todo), config_.apply_in_background);
@@ -262,6 +270,8 @@ int HotEngine::Impl::update() {
     std::lock_guard<std::mutex> lock(pending_mu_);
     pending_cv_.notify_all();
   }
+  std::lock_guard<std::mutex> lock(mu_);
+  retirePending();
   return changed;
 }
 
@@ -324,6 +334,20 @@ std::vector<UnitInfo> HotEngine::Impl::units() const {
   return out;
 }
 
+EngineStats HotEngine::Impl::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  EngineStats st;
+  st.units = units_.size();
+  st.retiring = retiring_.size();
+  st.live_versions = retiring_.size();
+  for (auto &[path, u] : units_)
+    for (auto &v : u->history) st.live_versions += v.jd != nullptr;
+  st.stubs = stubs_->size();
+  st.state_entries = state_.size();
+  for (auto &r : jit_->codeRanges(nullptr)) st.code_bytes += r.second - r.first;
+  return st;
+}
+
 std::vector<VersionInfo> HotEngine::Impl::history(const std::string &unit) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<VersionInfo> out;
@@ -353,8 +377,9 @@ Result<int> HotEngine::Impl::runMain(const std::vector<std::string> &args) {
 
 // ---- versions -------------------------------------------------------------------------------
 
-/// Frees versions beyond the configured history, except those a stub still points into
-/// (a function that later versions removed keeps its last body alive).
+/// Versions beyond the configured history leave the history (no rollback to them) and wait in
+/// retiring_ until no thread can be running them. A version that a stub still points into
+/// (a function later versions removed) stays in the history.
 void HotEngine::Impl::retireOld(Unit &u) {
   size_t keep = std::max(1u, config_.history);
   for (size_t i = 0; i + 1 < u.history.size() && u.history.size() > keep;) {
@@ -366,8 +391,22 @@ void HotEngine::Impl::retireOld(Unit &u) {
       ++i;
       continue;
     }
-    if (v.jd) llvm::consumeError(jit_->removeVersion(*v.jd));
+    if (v.jd) retiring_.push_back(v.jd);
     u.history.erase(u.history.begin() + long(i));
+  }
+  retirePending();
+}
+
+/// Frees the retiring versions no thread is inside (see jit/CodeScanner.h). Called with mu_.
+void HotEngine::Impl::retirePending() {
+  for (size_t i = 0; i < retiring_.size();) {
+    auto ranges = jit_->codeRanges(retiring_[i]);
+    if (jit::codeMayBeInUse(ranges)) {
+      ++i;
+      continue;
+    }
+    llvm::consumeError(jit_->removeVersion(*retiring_[i]));
+    retiring_.erase(retiring_.begin() + long(i));
   }
 }
 
@@ -375,7 +414,13 @@ Status HotEngine::Impl::rollback(const std::string &path) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = units_.find(util::absolutePath(path));
   if (it == units_.end()) return Status(ErrorCode::NotFound, path + ": not a loaded unit");
-  Unit &u = *it->second;
+  return rollbackLocked(*it->second);
+}
+
+/// Points the unit's stubs back at its previous version; the abandoned version stays mapped
+/// (a thread may be inside it) just below the running one in the history.
+Status HotEngine::Impl::rollbackLocked(Unit &u) {
+  const std::string &path = u.path;
   if (u.history.size() < 2)
     return Status(ErrorCode::NotFound, path + ": no previous version to return to");
   Version &prev = u.history[u.history.size() - 2];

@@ -65,6 +65,7 @@ struct Unit {
   std::vector<std::string> deps;       ///< Project headers (kept across failed compiles).
   std::set<std::string> data_keys;     ///< Persistent data keys of the running version.
   bool failed = false, deleted = false;
+  bool retry = false;                  ///< Failed only because another unit of its transaction did.
   int tier = 0;
   Version *current() { return history.empty() ? nullptr : &history.back(); }
 };
@@ -98,6 +99,7 @@ struct Transaction {
   std::map<std::string, std::unique_ptr<SymbolRecord>> new_symbols;
   std::map<std::string, StateEntry> new_state;
   Status status;
+  Unit *culprit = nullptr;             ///< The unit whose failure failed the transaction.
 };
 
 class HotEngine::Impl {
@@ -116,7 +118,9 @@ public:
   Status rollback(const std::string &unit);
   std::vector<UnitInfo> units() const;
   std::vector<VersionInfo> history(const std::string &unit) const;
+  EngineStats stats() const;
   Result<int> runMain(const std::vector<std::string> &args);
+  Status guarded(const std::function<void()> &fn);
 
   Listener *listener = nullptr;
 
@@ -145,6 +149,8 @@ private:
   std::vector<std::string> compileArgs(const Unit &u) const;
   Unit &unitFor(const std::string &path);
   void retireOld(Unit &u);
+  void retirePending();
+  Status rollbackLocked(Unit &u);
   void message(Severity s, const std::string &text);
   void workerLoop();
   void handleChanges(const std::vector<eng::FileChange> &changes);
@@ -163,6 +169,8 @@ private:
   std::set<std::string> constants_;      ///< Content-addressed data already in hot.state.
   std::map<std::string, std::unique_ptr<Unit>> units_;
   std::vector<std::string> watched_dirs_;
+  /// Superseded versions waiting until no thread can be running them.
+  std::vector<llvm::orc::JITDylib *> retiring_;
   unsigned next_unit_id_ = 1;
   std::uint64_t next_tx_ = 1;
 

@@ -112,6 +112,7 @@ Status HotEngine::Impl::analyze(Transaction &tx) {
           msg = where(d.file, d.line, d.column) + "error: " + d.message;
           break;
         }
+      tx.culprit = s->unit;
       return Status(ErrorCode::CompileError, msg.empty() ? s->unit->path + ": compile failed" : msg,
                     s->compiled.diagnostics);
     }
@@ -123,9 +124,11 @@ Status HotEngine::Impl::analyze(Transaction &tx) {
       return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
   }
   for (auto &s : tx.units) {
+    tx.culprit = s->unit;
     if (Status st = decideFunctions(tx, *s); !st.ok()) return st;
     if (Status st = decideData(tx, *s); !st.ok()) return st;
   }
+  tx.culprit = nullptr;
   return Status();
 }
 
@@ -291,6 +294,7 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
   (void)jit_->takeSessionErrors(); // stale ones are not this transaction's
   for (auto &sp : tx.units) {
     Staged &s = *sp;
+    tx.culprit = s.unit;
     auto start = Clock::now();
     if (s.data_obj) {
       auto rt = jit_->addStateObject(std::move(s.data_obj));
@@ -324,6 +328,7 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
     }
     s.link_ms = msSince(start);
   }
+  tx.culprit = nullptr;
   return Status();
 }
 
@@ -334,6 +339,8 @@ void HotEngine::Impl::discard(Transaction &tx) {
     s->jd = nullptr;
     s->data_tracker = nullptr;
     s->unit->failed = true;
+    // A unit that was fine on its own is retried with the next transaction.
+    s->unit->retry = tx.culprit && tx.culprit != s->unit;
   }
 }
 
@@ -426,6 +433,7 @@ void HotEngine::Impl::commit(Transaction &tx) {
     u.history.push_back(std::move(s.version));
     u.next_version = u.history.back().number + 1;
     u.failed = false;
+    u.retry = false;
     u.tier = s.tier;
     retireOld(u);
   }
@@ -464,9 +472,9 @@ Status HotEngine::Impl::runTransaction(std::unique_ptr<Transaction> tx, bool app
     codegenAll(*tx);
     st = tx->status;
   }
-  if (st.ok()) {
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    st = linkAll(*tx);
+    if (st.ok()) st = linkAll(*tx);
     if (st.ok() && apply_now) st = apply(*tx);
     if (!st.ok()) discard(*tx);
   }

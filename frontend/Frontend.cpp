@@ -175,6 +175,27 @@ bool hasError(const std::vector<Diagnostic> &diags) {
   return false;
 }
 
+/// Parses and generates IR; fills `r` (module only when clang reported no error).
+void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const CompileJob &job,
+                   CompileResult &r) {
+  // Declared before the instance: it is not owned by it and must outlive it.
+  detail::CollectingDiagConsumer consumer(inv->getDiagnosticOpts(), r.diagnostics);
+  clang::CompilerInstance ci(inv);
+  ci.createVirtualFileSystem(llvm::vfs::getRealFileSystem(), &consumer);
+  ci.createDiagnostics(&consumer, /*ShouldOwnClient=*/false);
+  ci.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>()); // no "1 error generated."
+  auto deps = std::make_shared<DepCollector>(job.track_system_headers);
+  ci.addDependencyCollector(deps);
+
+  HotCodeGenAction action(r.context.get(), [&](clang::CompilerInstance &c, clang::CodeGenerator &gen) {
+    detail::collectSymbols(c.getASTContext(), gen, *gen.GetModule(), r);
+  });
+  bool ok = ci.ExecuteAction(action);
+  std::unique_ptr<llvm::Module> module = action.takeModule();
+  r.dependencies = normalizedDependencies(*deps, job.path); // as far as preprocessing got
+  if (ok && module && !hasError(r.diagnostics)) r.module = std::move(module);
+}
+
 } // namespace
 
 struct Frontend::State {
@@ -211,44 +232,19 @@ CompileResult Frontend::compile(const CompileJob &job) {
   auto start = std::chrono::steady_clock::now();
   CompileResult r;
   r.context = std::make_unique<llvm::LLVMContext>();
-  auto finish = [&]() -> CompileResult {
-    r.frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return std::move(r);
-  };
-
   const Cc1Command &cc1 = state_->cc1For(driverArgv(state_->clangxx, job));
   r.diagnostics = cc1.diagnostics;
-  if (!cc1.ok) return finish();
-  std::shared_ptr<clang::CompilerInvocation> inv =
-      makeInvocation(state_->clangxx, cc1.args, job, r.diagnostics);
-  if (!inv || hasError(r.diagnostics)) {
-    if (!hasError(r.diagnostics)) r.diagnostics.push_back(makeError("invalid cc1 arguments"));
-    return finish();
+  if (cc1.ok) {
+    auto inv = makeInvocation(state_->clangxx, cc1.args, job, r.diagnostics);
+    if (inv && !hasError(r.diagnostics)) runInvocation(std::move(inv), job, r);
   }
-
-  // Declared before the instance: it is not owned by it and must outlive it.
-  detail::CollectingDiagConsumer consumer(inv->getDiagnosticOpts(), r.diagnostics);
-  clang::CompilerInstance ci(inv);
-  ci.createVirtualFileSystem(llvm::vfs::getRealFileSystem(), &consumer);
-  ci.createDiagnostics(&consumer, /*ShouldOwnClient=*/false);
-  ci.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>()); // no "1 error generated."
-  auto deps = std::make_shared<DepCollector>(job.track_system_headers);
-  ci.addDependencyCollector(deps);
-
-  HotCodeGenAction action(r.context.get(), [&](clang::CompilerInstance &c, clang::CodeGenerator &gen) {
-    detail::collectSymbols(c.getASTContext(), gen, *gen.GetModule(), r);
-  });
-  bool ok = ci.ExecuteAction(action);
-  std::unique_ptr<llvm::Module> module = action.takeModule();
-  r.dependencies = normalizedDependencies(*deps, job.path);
-  if (ok && module && !hasError(r.diagnostics)) {
-    r.module = std::move(module);
-  } else {
+  if (!r.module) {
     r.functions.clear();
     r.globals.clear();
     if (!hasError(r.diagnostics)) r.diagnostics.push_back(makeError("compilation failed"));
   }
-  return finish();
+  r.frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return r;
 }
 
 } // namespace hot::fe

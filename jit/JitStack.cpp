@@ -41,6 +41,13 @@ public:
       if (pc >= r.begin && pc < r.end) return r.jd;
     return nullptr;
   }
+  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> of(JITDylib *jd) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::pair<std::uintptr_t, std::uintptr_t>> out;
+    for (const Range &r : ranges_)
+      if (!jd || r.jd == jd) out.push_back({r.begin, r.end});
+    return out;
+  }
   std::size_t bytes(JITDylib &jd) const {
     std::lock_guard<std::mutex> lock(mu_);
     std::size_t n = 0;
@@ -194,6 +201,9 @@ std::string JitStack::takeSessionErrors() {
 }
 
 JITDylib *JitStack::codeOwner(std::uintptr_t pc) const { return ranges_->owner(pc); }
+std::vector<std::pair<std::uintptr_t, std::uintptr_t>> JitStack::codeRanges(JITDylib *jd) const {
+  return ranges_->of(jd);
+}
 std::size_t JitStack::codeBytes(JITDylib &jd) const { return ranges_->bytes(jd); }
 
 Error JitStack::loadLibrary(const std::string &path) {

@@ -50,6 +50,8 @@ public:
 
   /// The version JITDylib whose code contains `pc`, or nullptr.
   llvm::orc::JITDylib *codeOwner(std::uintptr_t pc) const;
+  /// Executable ranges of `jd` (empty for null: every JIT code range).
+  std::vector<std::pair<std::uintptr_t, std::uintptr_t>> codeRanges(llvm::orc::JITDylib *jd) const;
   /// Total bytes of executable code currently mapped for `jd`.
   std::size_t codeBytes(llvm::orc::JITDylib &jd) const;
 

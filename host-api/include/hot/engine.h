@@ -109,6 +109,16 @@ struct VersionInfo {
   bool live = false;         ///< Its code is still mapped (rollback possible without recompiling).
 };
 
+/// Engine-wide counters (for tools, tests and the memory benchmark).
+struct EngineStats {
+  std::size_t units = 0;
+  std::size_t live_versions = 0;  ///< Versions whose code is mapped (history + retiring).
+  std::size_t retiring = 0;       ///< Superseded versions waiting for no thread to be inside.
+  std::size_t stubs = 0;          ///< One per reloadable symbol, ever.
+  std::size_t state_entries = 0;  ///< Persistent globals/statics/vtables.
+  std::size_t code_bytes = 0;     ///< Executable JIT code currently mapped.
+};
+
 class HotEngine {
 public:
   /// Creates an engine: an ORC JIT in this process and a Clang frontend.
@@ -147,6 +157,7 @@ public:
   Status rollback(const std::string &unit);
   std::vector<UnitInfo> units() const;
   std::vector<VersionInfo> history(const std::string &unit) const;
+  EngineStats stats() const;
 
   /// Runs `int main(int, char**)` from the loaded units with `args` (args[0] is the program name).
   Result<int> runMain(const std::vector<std::string> &args);

@@ -1,0 +1,156 @@
+#include "jit/CodeScanner.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <mutex>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+namespace hot::jit {
+namespace {
+
+/// What a stopped thread tells the scanner. One scan at a time (scan_mu).
+struct Probe {
+  std::atomic<int> state{0}; // 0 idle, 1 requested, 2 stopped (fields valid), 3 released
+  std::atomic<pid_t> target{0}; // only this thread answers (a late answer must not stand in)
+  std::uintptr_t handler_sp = 0, interrupted_sp = 0, pc = 0;
+};
+Probe probe;
+std::mutex scan_mu;
+
+int scanSignal() { return SIGRTMIN + 5; }
+
+void onProbe(int, siginfo_t *, void *ctx) {
+  if (probe.state.load(std::memory_order_acquire) != 1 ||
+      probe.target.load(std::memory_order_acquire) != pid_t(syscall(SYS_gettid)))
+    return; // a stray or late signal
+  auto *uc = static_cast<ucontext_t *>(ctx);
+  volatile char marker = 0;
+  probe.handler_sp = reinterpret_cast<std::uintptr_t>(&marker);
+  probe.interrupted_sp = std::uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
+  probe.pc = std::uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
+  probe.state.store(2, std::memory_order_release);
+  // Stay here (registers saved in the signal frame below us) until the scan is done.
+  while (probe.state.load(std::memory_order_acquire) == 2) sched_yield();
+}
+
+void installHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = onProbe;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(scanSignal(), &sa, nullptr);
+  });
+}
+
+/// Mappings of the process, read before any thread is stopped (no allocation while stopped).
+struct Mapping {
+  std::uintptr_t begin, end;
+};
+std::vector<Mapping> readMappings() {
+  std::vector<Mapping> maps;
+  FILE *f = std::fopen("/proc/self/maps", "r");
+  if (!f) return maps;
+  char line[512];
+  while (std::fgets(line, sizeof line, f)) {
+    unsigned long b, e;
+    char perms[8];
+    if (std::sscanf(line, "%lx-%lx %7s", &b, &e, perms) == 3 && perms[0] == 'r')
+      maps.push_back({b, e});
+  }
+  std::fclose(f);
+  return maps;
+}
+
+std::uintptr_t mappingEnd(const std::vector<Mapping> &maps, std::uintptr_t addr) {
+  for (const Mapping &m : maps)
+    if (addr >= m.begin && addr < m.end) return m.end;
+  return addr;
+}
+
+bool inRanges(std::uintptr_t v, const std::vector<CodeRange> &ranges) {
+  for (const CodeRange &r : ranges)
+    if (v >= r.first && v < r.second) return true;
+  return false;
+}
+
+// Reads other threads' stacks word by word on purpose: sanitizers must not instrument it.
+__attribute__((no_sanitize("address", "thread", "undefined"))) bool scanWords(std::uintptr_t from, std::uintptr_t to, const std::vector<CodeRange> &ranges) {
+  from &= ~std::uintptr_t(7);
+  for (std::uintptr_t p = from; p + 8 <= to; p += 8)
+    if (inRanges(*reinterpret_cast<const std::uintptr_t *>(p), ranges)) return true;
+  return false;
+}
+
+std::vector<pid_t> threadIds() {
+  std::vector<pid_t> ids;
+  DIR *d = opendir("/proc/self/task");
+  if (!d) return ids;
+  while (dirent *e = readdir(d))
+    if (e->d_name[0] != '.') ids.push_back(pid_t(std::atoi(e->d_name)));
+  closedir(d);
+  return ids;
+}
+
+/// Stops one thread, scans its stack, lets it go. True if it may use the ranges.
+bool probeThread(pid_t tid, const std::vector<Mapping> &maps,
+                 const std::vector<CodeRange> &ranges, unsigned timeout_ms) {
+  probe.target.store(tid, std::memory_order_release);
+  probe.state.store(1, std::memory_order_release);
+  if (syscall(SYS_tgkill, getpid(), tid, scanSignal()) != 0) {
+    probe.state.store(0, std::memory_order_release);
+    return false; // the thread is gone
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (probe.state.load(std::memory_order_acquire) != 2) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      // It may still answer later: the handler ignores a probe that is no longer requested.
+      probe.state.store(0, std::memory_order_release);
+      return true;
+    }
+    sched_yield();
+  }
+  bool used = inRanges(probe.pc, ranges) ||
+              scanWords(probe.handler_sp, mappingEnd(maps, probe.handler_sp), ranges) ||
+              scanWords(probe.interrupted_sp, mappingEnd(maps, probe.interrupted_sp), ranges);
+  probe.state.store(3, std::memory_order_release);
+  return used;
+}
+
+} // namespace
+
+bool codeMayBeInUse(const std::vector<CodeRange> &ranges, unsigned timeout_ms) {
+  if (ranges.empty()) return false;
+  installHandler();
+  std::lock_guard<std::mutex> lock(scan_mu);
+  std::vector<Mapping> maps = readMappings();
+  std::vector<pid_t> tids = threadIds();
+  volatile char here = 0;
+  auto self_sp = reinterpret_cast<std::uintptr_t>(&here);
+  if (scanWords(self_sp, mappingEnd(maps, self_sp), ranges)) return true;
+  pid_t self = pid_t(syscall(SYS_gettid));
+  for (pid_t tid : tids)
+    if (tid != self && probeThread(tid, maps, ranges, timeout_ms)) return true;
+  return false;
+}
+
+__attribute__((no_sanitize("address", "thread", "undefined"))) std::uintptr_t
+innermostInRanges(std::uintptr_t sp, const std::vector<CodeRange> &ranges) {
+  std::vector<Mapping> maps = readMappings();
+  std::uintptr_t end = mappingEnd(maps, sp);
+  for (std::uintptr_t p = sp & ~std::uintptr_t(7); p + 8 <= end; p += 8) {
+    std::uintptr_t v = *reinterpret_cast<const std::uintptr_t *>(p);
+    if (inRanges(v, ranges)) return v;
+  }
+  return 0;
+}
+
+} // namespace hot::jit

@@ -1,0 +1,24 @@
+// After 1,000 reloads of one unit the engine holds a bounded number of live versions, and the
+// stub count does not grow with versions.
+#include <gtest/gtest.h>
+
+#include "TestSupport.h"
+
+TEST(Retirement, ThousandReloadsKeepABoundedNumberOfVersions) {
+  hot::Config c;
+  c.history = 3;
+  hot::test::LiveProject p(c);
+  p.write("r.cpp", "int r() { return 0; }\n");
+  ASSERT_TRUE(p.start().ok());
+  auto r = p.fn<int()>("r");
+  size_t stubs_after_first = p.engine->stats().stubs;
+  for (int i = 1; i <= 1000; ++i) {
+    auto e = p.edit("r.cpp", "int r() { return " + std::to_string(i % 2) + "; }\n");
+    ASSERT_TRUE(e.success) << e.message;
+    ASSERT_EQ(r(), i % 2);
+  }
+  auto st = p.engine->stats();
+  EXPECT_LE(st.live_versions, 3u + 1u);
+  EXPECT_EQ(st.stubs, stubs_after_first) << "stubs are per symbol, never per version";
+  EXPECT_LE(p.engine->history(p.path("r.cpp")).size(), 3u);
+}
