@@ -54,6 +54,9 @@ createHostTargetMachine(const llvm::Triple &triple, int opt_level, bool native_c
   std::string cpu = native_cpu ? llvm::sys::getHostCPUName().str() : "x86-64";
   std::string features = native_cpu ? hostFeatures() : "";
   llvm::TargetOptions opts;
+  // JIT code has no ELF TLS runtime: thread_local goes through __emutls_get_address (libgcc),
+  // which also keeps a variable's per-thread storage in the persistent data across reloads.
+  opts.EmulatedTLS = true;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       tt, cpu, features, opts, llvm::Reloc::PIC_, llvm::CodeModel::Small, codeGenLevel(opt_level)));
   if (!tm) return llvm::createStringError("cannot create a target machine for '%s'", tt.str().c_str());
