@@ -18,7 +18,8 @@ const char *kBenchUsage = R"(usage: hot bench [options]
 Measures, in this process, in one run:
   calls    ns per call to int f(int x) { return x + 1; }: direct, function pointer,
            virtual, std::function, dlsym'ed .so, hotengine handle, hotengine stub,
-           JIT -> JIT through the slot; each as a ratio to the direct call
+           plain pointer to the JIT body, JIT -> JIT through the slot; each as a ratio
+           to the direct call
   latency  file write -> first call returning the new value, for a unit without includes,
            a 150-line unit with 7 std headers and a header edit reaching 10 units; next to
            clang++ -shared + dlopen (the jet-live / cr.h way)
@@ -116,11 +117,19 @@ Parsed parseArgs(const std::vector<std::string> &args) {
   return p;
 }
 
+/// The 1-minute load average: tells a reader of the JSON how busy the machine was.
+double loadAverage() {
+  double one = 0;
+  std::ifstream("/proc/loadavg") >> one;
+  return one;
+}
+
 Json header(const Options &o) {
   return Json{{"hot_version", HOT_VERSION},
               {"clangxx", clangxx()},
               {"cores", std::thread::hardware_concurrency()},
-              {"quick", o.quick}};
+              {"quick", o.quick},
+              {"load_average_at_start", loadAverage()}};
 }
 
 /// Runs each chosen section; a failing one reports its error and the others still run.
@@ -168,6 +177,10 @@ int benchCommand(const std::vector<std::string> &args) {
   std::fprintf(table, "hot bench: hotengine %s, %s, %u cores%s\n", HOT_VERSION, clangxx(),
                std::thread::hardware_concurrency(), o.quick ? " (quick)" : "");
   bool ok = runSections(o, report, table);
+  report["load_average_at_end"] = loadAverage();
+  std::fprintf(table, "\nload average: %.2f at start, %.2f at end\n",
+               report["load_average_at_start"].get<double>(),
+               report["load_average_at_end"].get<double>());
   if (!o.json_path.empty() && !writeJson(o.json_path, report)) ok = false;
   return ok ? 0 : 1;
 }

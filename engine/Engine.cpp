@@ -40,6 +40,10 @@ Result<int> HotEngine::runMain(const std::vector<std::string> &args) {
   return impl_->runMain(args);
 }
 Status HotEngine::guarded(const std::function<void()> &fn) { return impl_->guarded(fn); }
+Result<std::string> HotEngine::callByName(std::string_view name,
+                                          const std::vector<std::string> &args) {
+  return impl_->callByName(name, args);
+}
 Result<const detail::SymbolCell *> HotEngine::lookupCell(std::string_view name,
                                                          const char *encoding) {
   return impl_->lookupCell(name, encoding);

@@ -121,6 +121,8 @@ public:
   EngineStats stats() const;
   Result<int> runMain(const std::vector<std::string> &args);
   Status guarded(const std::function<void()> &fn);
+  /// hot call: see HotEngine::callByName (engine/FfiCall.cpp).
+  Result<std::string> callByName(std::string_view name, const std::vector<std::string> &args);
 
   Listener *listener = nullptr;
 
