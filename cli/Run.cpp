@@ -2,6 +2,7 @@
 // every save takes effect while it runs. stdout, stdin and the exit status are the program's;
 // the engine speaks on stderr only.
 #include "cli/Commands.h"
+#include "cli/Control.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -123,6 +124,12 @@ int runCommand(const std::vector<std::string> &args) {
         std::fprintf(stderr, "hot run: %s\n", st.message().c_str());
       return 1;
     }
+
+  // `hot call` reaches this run through <cwd>/.hot/<pid>.sock while main runs (cli/Control.h).
+  std::string control_error;
+  auto control = ControlServer::start(*engine, control_error);
+  if (!control && !quiet)
+    std::fprintf(stderr, "hot: hot call disabled: %s\n", control_error.c_str());
 
   std::vector<std::string> argv = {inputs.front()};
   argv.insert(argv.end(), program_args.begin(), program_args.end());

@@ -204,8 +204,11 @@ void HotEngine::Impl::workerLoop() {
       std::lock_guard<std::mutex> lock(pending_mu_);
       if (stop_) return;
     }
-    auto changes = watcher_->wait(200, config_.debounce_ms);
-    if (changes.empty()) continue;
+    auto changes = watcher_->wait(config_.tiering.enabled ? 20 : 200, config_.debounce_ms);
+    if (changes.empty()) {
+      if (config_.tiering.enabled) checkTiers();
+      continue;
+    }
     {
       std::lock_guard<std::mutex> lock(pending_mu_);
       if (stop_) return;

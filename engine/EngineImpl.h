@@ -91,6 +91,7 @@ struct Staged {
   };
   std::vector<Migration> migrations;
   double compile_ms = 0, link_ms = 0;
+  std::vector<std::string> hot_functions; ///< Tier-up: the functions that made it hot.
 };
 
 struct Transaction {
@@ -155,6 +156,10 @@ private:
   Status rollbackLocked(Unit &u);
   void message(Severity s, const std::string &text);
   void workerLoop();
+  /// Tiered compilation: recompiles at tier 1 the tier-0 units whose call counters crossed
+  /// the threshold (engine/Tiering.cpp).
+  void checkTiers();
+  std::unique_ptr<Transaction> stageTierUp(Unit &u, std::vector<std::string> hot_functions);
   void handleChanges(const std::vector<eng::FileChange> &changes);
   template <typename F> void parallelFor(size_t n, F &&fn);
 

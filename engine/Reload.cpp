@@ -89,6 +89,7 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     job.path = s.unit->path;
     job.contents = s.source;
     job.args = compileArgs(*s.unit);
+    if (s.tier > 0 && config_.tiering.native_cpu) job.args.push_back("-march=native");
     job.opt_level = s.opt_level;
     job.track_system_headers = config_.track_system_headers;
     s.compiled = frontends_[worker]->compile(job);
@@ -388,6 +389,7 @@ Status HotEngine::Impl::apply(Transaction &tx) {
   for (auto &s : tx.units)
     for (auto &[sym, addr] : s->version.bodies) {
       SymbolRecord &rec = *symbols_[sym];
+      if (s->tier == 0) *stubs_->counter(rec.stub) = 0; // profile this version from zero
       stubs_->redirect(rec.stub, addr);
       rec.owner = int(s->unit->id);
       rec.owner_version = s->version.number;
@@ -442,6 +444,11 @@ void HotEngine::Impl::commit(Transaction &tx) {
 void HotEngine::Impl::report(Transaction &tx, const Status &status) {
   if (!listener) return;
   for (auto &s : tx.units) {
+    if (s->tier > 0 && status.ok()) { // a tier change is not an edit: its own event
+      listener->onTierChange({s->unit->path, s->hot_functions, 0, s->tier,
+                              s->compile_ms + s->link_ms});
+      continue;
+    }
     ReloadEvent e;
     e.unit = s->unit->path;
     e.version = s->unit->current() ? s->unit->current()->number : 0;
