@@ -171,7 +171,7 @@ void printLatency(const Json &j, std::FILE *out) {
                j["edits"].get<unsigned>(), j["engine_opt_level"].get<int>(),
                j["debounce_ms"].get<unsigned>());
   std::fprintf(out, "  %-30s %22s %25s %9s\n", "case", "hotengine median/p90",
-               "clang++ + dlopen median/p90", "speedup");
+               "clang++/dlopen median/p90", "speedup");
   for (auto &[key, c] : j["cases"].items()) {
     const Json &in = c["hotengine"], &oop = c["out_of_process"];
     std::fprintf(out, "  %-30s %9.1f / %7.1f ms %12.1f / %7.1f ms %8.1fx\n",

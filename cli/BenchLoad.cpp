@@ -4,6 +4,7 @@
 #include "cli/Bench.h"
 
 #include <algorithm>
+#include <sys/resource.h>
 #include <thread>
 
 namespace hot::cli::bench {
@@ -21,25 +22,43 @@ void writeMakefile(const TempDir &dir, unsigned units) {
                                       "\t$(CXX) -std=c++20 -O0 -fPIC -c $< -o $@\n");
 }
 
-double timeEngineLoad(const TempDir &dir) {
+/// CPU seconds used so far by this process (all threads) or by its waited-for children (make
+/// and the compilers it ran). Unlike wall time, it barely changes when the machine is busy.
+double cpuSeconds(int who) {
+  rusage u{};
+  ::getrusage(who, &u);
+  auto secs = [](const timeval &t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
+struct Timing {
+  double ms = 0, cpu_s = 0;
+};
+
+Timing timeEngineLoad(const TempDir &dir) {
   auto created = hot::HotEngine::create();
   if (!created.ok()) throw Failure("HotEngine::create: " + created.status().message());
   std::unique_ptr<hot::HotEngine> engine = std::move(created.value());
+  double cpu = cpuSeconds(RUSAGE_SELF);
   auto start = Clock::now();
   hot::Status st = engine->watch(dir.path().string());
-  double ms = msSince(start);
+  Timing t{msSince(start), cpuSeconds(RUSAGE_SELF) - cpu};
   if (!st.ok()) throw Failure("watch: " + st.message());
-  return ms;
+  return t;
 }
 
-double timeMake(const TempDir &dir) {
+Timing timeMake(const TempDir &dir) {
+  double cpu = cpuSeconds(RUSAGE_CHILDREN);
   auto start = Clock::now();
   run({"make", "-j2", "-s", "-C", dir.path().string()});
-  return msSince(start);
+  return {msSince(start), cpuSeconds(RUSAGE_CHILDREN) - cpu};
 }
 
-Json throughput(double ms, unsigned units) {
-  return Json{{"seconds", ms / 1000}, {"units_per_second", units / (ms / 1000)}};
+Json throughput(const Timing &t, unsigned units) {
+  return Json{{"seconds", t.ms / 1000},
+              {"units_per_second", units / (t.ms / 1000)},
+              {"cpu_seconds", t.cpu_s},
+              {"cpu_ms_per_unit", t.cpu_s * 1000 / units}};
 }
 
 } // namespace
@@ -54,27 +73,32 @@ Json runLoad(const Options &opts) {
   // Reads the system headers once so neither side pays for a cold page cache.
   run({clangxx(), "-std=c++20", "-fsyntax-only", make_dir.file(unitName(0))});
   std::fprintf(stderr, "hot bench: load: %u units...\n", opts.units);
-  double engine_ms = timeEngineLoad(engine_dir);
-  double make_ms = timeMake(make_dir);
-  Json engine = throughput(engine_ms, opts.units), make = throughput(make_ms, opts.units);
+  Timing engine_t = timeEngineLoad(engine_dir);
+  Timing make_t = timeMake(make_dir);
+  Json engine = throughput(engine_t, opts.units), make = throughput(make_t, opts.units);
   engine["compile_threads"] = std::max(1u, std::thread::hardware_concurrency());
   make["command"] = "make -j2 -s (clang++-22 -std=c++20 -O0 -fPIC -c per unit)";
   return Json{{"units", opts.units},
               {"unit_includes", "<vector> <string>"},
               {"hotengine_watch", engine},
               {"make_j2", make},
-              {"speedup", make_ms / engine_ms}};
+              {"speedup", make_t.ms / engine_t.ms},
+              {"cpu_ratio", make_t.cpu_s / engine_t.cpu_s}};
 }
 
 void printLoad(const Json &j, std::FILE *out) {
   const Json &e = j["hotengine_watch"], &m = j["make_j2"];
   std::fprintf(out, "  %u generated units, each including %s\n\n", j["units"].get<unsigned>(),
                j["unit_includes"].get<std::string>().c_str());
-  std::fprintf(out, "  %-44s %8.2f s %8.1f units/s\n", "hotengine watch() (compile + link)",
-               e["seconds"].get<double>(), e["units_per_second"].get<double>());
-  std::fprintf(out, "  %-44s %8.2f s %8.1f units/s\n", "make -j2, clang++ -c -O0 -fPIC",
-               m["seconds"].get<double>(), m["units_per_second"].get<double>());
-  std::fprintf(out, "  hotengine: %.2fx the throughput of make -j2\n", j["speedup"].get<double>());
+  std::fprintf(out, "  %-36s %8s %11s %15s\n", "", "wall", "units/s", "CPU per unit");
+  auto row = [&](const char *label, const Json &r) {
+    std::fprintf(out, "  %-36s %7.2fs %11.2f %12.0f ms\n", label, r["seconds"].get<double>(),
+                 r["units_per_second"].get<double>(), r["cpu_ms_per_unit"].get<double>());
+  };
+  row("hotengine watch() (compile + link)", e);
+  row("make -j2, clang++ -c -O0 -fPIC", m);
+  std::fprintf(out, "  hotengine: %.2fx the throughput of make -j2 (%.2fx less CPU)\n",
+               j["speedup"].get<double>(), j["cpu_ratio"].get<double>());
 }
 
 } // namespace hot::cli::bench

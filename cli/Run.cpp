@@ -96,7 +96,7 @@ int runCommand(const std::vector<std::string> &args) {
       return std::fprintf(stderr, "hot run: unknown option '%s'\n%s", a.c_str(), kRunUsage), 2;
     else inputs.push_back(a);
   }
-  if (inputs.empty()) return std::fputs(kRunUsage, stderr), 2;
+  if (inputs.empty() && config.compile_commands.empty()) return std::fputs(kRunUsage, stderr), 2;
   // main() runs on this thread inside JIT code and never calls update(): apply from the
   // engine's thread.
   config.apply_in_background = true;
@@ -118,7 +118,8 @@ int runCommand(const std::vector<std::string> &args) {
       files.push_back(in);
     }
   }
-  if (!files.empty())
+  bool from_database = inputs.empty(); // every unit of --compile-commands
+  if (!files.empty() || from_database)
     if (Status st = engine->load(files); !st.ok()) {
       if (st.code() == hot::ErrorCode::IoError || st.code() == hot::ErrorCode::NotFound)
         std::fprintf(stderr, "hot run: %s\n", st.message().c_str());
@@ -131,7 +132,7 @@ int runCommand(const std::vector<std::string> &args) {
   if (!control && !quiet)
     std::fprintf(stderr, "hot: hot call disabled: %s\n", control_error.c_str());
 
-  std::vector<std::string> argv = {inputs.front()};
+  std::vector<std::string> argv = {from_database ? config.compile_commands : inputs.front()};
   argv.insert(argv.end(), program_args.begin(), program_args.end());
   auto status = engine->runMain(argv);
   if (!status.ok()) {

@@ -70,6 +70,11 @@ Status HotEngine::Impl::init() {
   }
   for (const std::string &lib : config_.libraries)
     if (Status st = loadLibrary(lib); !st.ok()) return st;
+  if (!config_.compile_commands.empty()) {
+    auto db = eng::CompileDatabase::load(config_.compile_commands);
+    if (!db.ok()) return db.status();
+    database_ = std::make_unique<eng::CompileDatabase>(std::move(db.value()));
+  }
   return Status();
 }
 
@@ -113,7 +118,15 @@ HotEngine::Impl::~Impl() {
 
 // ---- loading and watching -------------------------------------------------------------------
 
-std::vector<std::string> HotEngine::Impl::compileArgs(const Unit &) const {
+std::vector<std::string> HotEngine::Impl::compileArgs(const Unit &u) const {
+  // A unit listed in the compile database is compiled with its own build flags; the engine
+  // still chooses optimization (the tier) and debug info.
+  if (const eng::CompileCommand *cmd = database_ ? database_->find(u.path) : nullptr) {
+    std::vector<std::string> args = cmd->args;
+    args.push_back(config_.debug_info ? "-g" : "-g0");
+    args.push_back("-I" HOT_API_INCLUDE_DIR);
+    return args;
+  }
   std::vector<std::string> args = {"-std=" + config_.std};
   for (auto &d : config_.include_dirs) args.push_back("-I" + util::absolutePath(d));
   for (auto &d : config_.defines) args.push_back("-D" + d);
@@ -144,7 +157,20 @@ bool HotEngine::Impl::isUnitFile(const std::string &path) const {
   return true;
 }
 
-Status HotEngine::Impl::load(const std::vector<std::string> &files) {
+/// Every C++ unit the compile database lists (CMake's own PCH units excluded).
+std::vector<std::string> HotEngine::Impl::databaseUnits() const {
+  std::vector<std::string> out;
+  if (!database_) return out;
+  for (const std::string &f : database_->files())
+    if (isUnitFile(f) && f.find("/CMakeFiles/") == std::string::npos) out.push_back(f);
+  return out;
+}
+
+Status HotEngine::Impl::load(const std::vector<std::string> &given) {
+  std::vector<std::string> files = given.empty() ? databaseUnits() : given;
+  if (files.empty()) return Status(ErrorCode::NotFound, "no units to load");
+  if (database_)
+    for (const std::string &note : database_->notes()) message(Severity::Note, note);
   std::vector<Unit *> units;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/CompileCommands.h"
 #include "engine/Watcher.h"
 #include "frontend/Frontend.h"
 #include "hot/engine.h"
@@ -148,6 +149,7 @@ private:
   Status loadLibrary(const std::string &lib);
   Status startWatching(const std::string &dir);
   bool isUnitFile(const std::string &path) const;
+  std::vector<std::string> databaseUnits() const;
   std::vector<SymbolRecord *> findSymbols(std::string_view name);
   std::vector<std::string> compileArgs(const Unit &u) const;
   Unit &unitFor(const std::string &path);
@@ -169,6 +171,7 @@ private:
   std::unique_ptr<jit::JitStack> jit_;
   std::vector<std::unique_ptr<fe::Frontend>> frontends_;
   std::unique_ptr<eng::Watcher> watcher_;
+  std::unique_ptr<eng::CompileDatabase> database_; ///< From config.compile_commands.
 
   mutable std::mutex mu_; ///< Guards every table below.
   std::map<std::string, std::unique_ptr<SymbolRecord>> symbols_;

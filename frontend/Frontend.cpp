@@ -18,6 +18,7 @@
 #include "clang/Frontend/Utils.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "frontend/FrontendInternal.h"
+#include "frontend/HeaderCache.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/VirtualFileSystem.h"
@@ -104,18 +105,19 @@ private:
   bool system_;
 };
 
-/// Absolute, dot-free spelling of `path` (relative paths are relative to our cwd, as for clang).
-std::string normalizePath(llvm::StringRef path) {
-  llvm::SmallString<256> p(path);
-  llvm::sys::fs::make_absolute(p);
-  llvm::sys::path::remove_dots(p, /*remove_dot_dot=*/true);
-  return p.str().str();
-}
+using detail::normalizePath;
 
-std::vector<std::string> normalizedDependencies(const DepCollector &deps, const std::string &main) {
+/// The prefix's files first (recorded when the cache was built, in include order), then what
+/// this compile included itself.
+std::vector<std::string> normalizedDependencies(const DepCollector &deps, const CompileJob &job,
+                                                const detail::CachedPreamble *pre) {
   std::vector<std::string> out;
-  std::set<std::string> seen{normalizePath(main)};
+  std::set<std::string> seen{normalizePath(job.path)};
+  if (pre)
+    for (const auto &[path, system] : pre->dependencies)
+      if ((!system || job.track_system_headers) && seen.insert(path).second) out.push_back(path);
   for (const std::string &d : deps.getDependencies()) {
+    if (detail::isPreamblePath(d)) continue;
     std::string n = normalizePath(d);
     if (seen.insert(n).second) out.push_back(std::move(n));
   }
@@ -176,12 +178,19 @@ bool hasError(const std::vector<Diagnostic> &diags) {
 }
 
 /// Parses and generates IR; fills `r` (module only when clang reported no error).
+/// `pre`: the unit's cached prefix, loaded instead of parsing the headers again.
 void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const CompileJob &job,
-                   CompileResult &r) {
+                   const detail::CachedPreamble *pre, CompileResult &r) {
+  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs = llvm::vfs::getRealFileSystem();
+  if (pre) {
+    detail::applyPreamble(*pre, *inv, fs);
+    // Clang reports nothing for headers it does not parse: replay what the build reported.
+    r.diagnostics.insert(r.diagnostics.end(), pre->diagnostics.begin(), pre->diagnostics.end());
+  }
   // Declared before the instance: it is not owned by it and must outlive it.
   detail::CollectingDiagConsumer consumer(inv->getDiagnosticOpts(), r.diagnostics);
   clang::CompilerInstance ci(inv);
-  ci.createVirtualFileSystem(llvm::vfs::getRealFileSystem(), &consumer);
+  ci.createVirtualFileSystem(fs, &consumer);
   ci.createDiagnostics(&consumer, /*ShouldOwnClient=*/false);
   ci.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>()); // no "1 error generated."
   auto deps = std::make_shared<DepCollector>(job.track_system_headers);
@@ -192,7 +201,7 @@ void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
   });
   bool ok = ci.ExecuteAction(action);
   std::unique_ptr<llvm::Module> module = action.takeModule();
-  r.dependencies = normalizedDependencies(*deps, job.path); // as far as preprocessing got
+  r.dependencies = normalizedDependencies(*deps, job, pre); // as far as preprocessing got
   if (ok && module && !hasError(r.diagnostics)) r.module = std::move(module);
 }
 
@@ -203,6 +212,16 @@ struct Frontend::State {
   /// Driver results per argv: the driver probes the GCC installation on every call, and a
   /// unit is recompiled with the same flags again and again.
   std::map<std::string, Cc1Command> cc1_cache;
+
+  /// The cc1 arguments name the main file, the -O level and every flag that shapes the AST:
+  /// together they key the header cache (plus the cwd the driver resolved paths against).
+  static std::string cacheKey(const Cc1Command &cc1) {
+    llvm::SmallString<256> cwd;
+    std::string key = llvm::sys::fs::current_path(cwd) ? std::string() : cwd.str().str();
+    key += '\0';
+    for (const std::string &a : cc1.args) key += a + '\0';
+    return key;
+  }
 
   const Cc1Command &cc1For(const std::vector<std::string> &argv) {
     // The driver resolves relative paths (and the debug compilation dir) against the cwd.
@@ -236,7 +255,20 @@ CompileResult Frontend::compile(const CompileJob &job) {
   r.diagnostics = cc1.diagnostics;
   if (cc1.ok) {
     auto inv = makeInvocation(state_->clangxx, cc1.args, job, r.diagnostics);
-    if (inv && !hasError(r.diagnostics)) runInvocation(std::move(inv), job, r);
+    if (inv && !hasError(r.diagnostics)) {
+      detail::PreambleLookup cached;
+      std::string key;
+      if (job.use_header_cache) {
+        auto t0 = std::chrono::steady_clock::now();
+        key = State::cacheKey(cc1);
+        cached = detail::findPreamble(key, *inv, job.path, job.contents, job.cache_dir);
+        r.header_cache = cached.use;
+        r.header_cache_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      }
+      runInvocation(std::move(inv), job, cached.preamble.get(), r);
+      if (cached.known_failure && r.module) detail::forgetPreambleFailure(key); // headers fixed
+    }
   }
   if (!r.module) {
     r.functions.clear();

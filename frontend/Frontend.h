@@ -24,6 +24,21 @@ struct CompileJob {
   std::vector<std::string> args;      ///< Driver flags, no input file, no -o/-c.
   int opt_level = 0;                  ///< 0-3. The returned module is NOT optimized (see below).
   bool track_system_headers = false;  ///< Include system headers in `dependencies`.
+  /// Reuse the parsed headers of the unit's #include prefix (its preamble: the leading
+  /// #include/#define/... lines) between compiles. The first compile with a given prefix and
+  /// flag set builds the cache; later ones reuse it while every file it covers is unchanged.
+  bool use_header_cache = true;
+  /// Also keep header caches as files in this directory (created when missing), so a new
+  /// process starts warm. "" = memory only.
+  std::string cache_dir;
+};
+
+/// What the header cache did for one compile.
+enum class HeaderCacheUse {
+  None,   ///< Not used: disabled, no #include prefix, or the prefix does not compile on its own.
+  Built,  ///< Built by this compile (first compile, or a covered file / the prefix / flags changed).
+  Reused, ///< Reused from memory.
+  Loaded, ///< Read back from `cache_dir`.
 };
 
 /// A function definition of the module, mapped back to its declaration.
@@ -68,6 +83,8 @@ struct CompileResult {
   /// function-local statics). Guard variables, vtables, typeinfo and literals are left out.
   std::map<std::string, GlobalInfo> globals;
   double frontend_ms = 0;                 ///< Wall time of compile() (driver, parse, IR gen).
+  HeaderCacheUse header_cache = HeaderCacheUse::None;
+  double header_cache_ms = 0;             ///< Part of frontend_ms spent checking/building/loading it.
   bool ok() const { return module != nullptr; }
 };
 
@@ -86,6 +103,14 @@ private:
   struct State;
   std::unique_ptr<State> state_;
 };
+
+/// Drops every cached header prefix (memory only; files in a cache_dir stay). Compiles running
+/// on other threads keep the entries they hold until they finish.
+void clearHeaderCache();
+
+/// Memory the process-wide header cache may keep (default 1 GiB; least recently used entries
+/// go first; one entry is about 10 MB for the common standard headers).
+void setHeaderCacheBudget(size_t bytes);
 
 /// Runs the standard LLVM optimization pipeline (O0 still runs the always-inliner) on `m`.
 void optimizeModule(llvm::Module &m, int opt_level);

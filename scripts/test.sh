@@ -1,8 +1,27 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything once, and runs every test with ctest.
+# Installs what is missing, builds everything once, and runs every test with ctest; then the
+# sanitizer passes: ThreadSanitizer on the concurrency stress tests and AddressSanitizer +
+# UndefinedBehaviorSanitizer on the whole suite (HOT_SANITIZERS=0 skips them).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
+jobs="$(nproc)"
+
 BUILD_DIR="$build" bash "$root/scripts/build.sh"
-cd "$build"
-ctest --output-on-failure -j"$(nproc)" --timeout 600
+(cd "$build" && ctest --output-on-failure -j"$jobs" --timeout 900)
+
+[ "${HOT_SANITIZERS:-1}" = 1 ] || exit 0
+
+# TSan: the engine and the tests that run reloads while threads call into JIT code.
+tsan_tests="concurrent_calls_during_reload_test retirement_bounds_live_versions_test transaction_all_or_nothing_test"
+BUILD_DIR="$build-tsan" BUILD_TYPE=RelWithDebInfo HOT_TARGETS="$tsan_tests" bash "$root/scripts/build.sh" \
+  -DHOT_SANITIZE=thread -DHOT_BUILD_BENCHMARKS=OFF -DHOT_BUILD_SAMPLES=OFF
+(cd "$build-tsan" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest --output-on-failure -j"$jobs" --timeout 1800 -R '^(ConcurrentCalls|Retirement|Transaction)\.')
+
+# ASan + UBSan: every test.
+BUILD_DIR="$build-asan" BUILD_TYPE=RelWithDebInfo bash "$root/scripts/build.sh" \
+  -DHOT_SANITIZE=address,undefined -DHOT_BUILD_BENCHMARKS=OFF
+(cd "$build-asan" && ASAN_OPTIONS="detect_leaks=0:allow_user_segv_handler=1" \
+  UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+  ctest --output-on-failure -j"$jobs" --timeout 1800)

@@ -21,14 +21,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
+struct Outcome {
   int status = -1;  // exit code, or -1 if the command did not exit normally
   std::string output;
 };
 
 /// Runs a shell command, capturing stdout and stderr.
-Run run(const std::string &command) {
-  Run r;
+Outcome run(const std::string &command) {
+  Outcome r;
   FILE *pipe = ::popen((command + " 2>&1").c_str(), "r");
   if (!pipe) return r;
   std::array<char, 4096> buf;
@@ -55,7 +55,7 @@ TEST(CMakeIntegration, InstalledPackageBuildsAndRunsSample) {
   hot::test::TempDir tmp;
   const fs::path prefix = tmp.path() / "prefix", build = tmp.path() / "build";
 
-  Run install = run("cmake --install " + quote(HOT_BINARY_DIR) + " --prefix " + quote(prefix));
+  Outcome install = run("cmake --install " + quote(HOT_BINARY_DIR) + " --prefix " + quote(prefix));
   ASSERT_EQ(install.status, 0) << install.output;
   for (const char *file : {"lib/libhotengine.a", "include/hot/hot.h", "include/hot/unit.h",
                            "bin/hot", "lib/cmake/hotengine/hotengineConfig.cmake",
@@ -63,10 +63,10 @@ TEST(CMakeIntegration, InstalledPackageBuildsAndRunsSample) {
                            "lib/cmake/hotengine/HotEngine.cmake"})
     EXPECT_TRUE(fs::exists(prefix / file)) << file << " was not installed\n" << install.output;
 
-  Run configure = run("cmake -S " + quote(kSample) + " -B " + quote(build) +
+  Outcome configure = run("cmake -S " + quote(kSample) + " -B " + quote(build) +
                       " -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + quote(prefix));
   ASSERT_EQ(configure.status, 0) << configure.output;
-  Run compile = run("cmake --build " + quote(build) + " -j 2");
+  Outcome compile = run("cmake --build " + quote(build) + " -j 2");
   ASSERT_EQ(compile.status, 0) << compile.output;
 
   // The generated engine config carries the host target's settings, including the installed
@@ -81,7 +81,7 @@ TEST(CMakeIntegration, InstalledPackageBuildsAndRunsSample) {
   // The host edits its own temp copy; this copy only proves --live is honoured.
   const fs::path live = tmp.path() / "live";
   fs::copy(kSample / "live", live, fs::copy_options::recursive);
-  Run check = run(quote(build / "greeter") + " --live " + quote(live) + " --self-check");
+  Outcome check = run(quote(build / "greeter") + " --live " + quote(live) + " --self-check");
   EXPECT_EQ(check.status, 0) << check.output;
   EXPECT_NE(check.output.find("self-check: PASS"), std::string::npos) << check.output;
   EXPECT_EQ(readFile(live / "greeter.cpp"), readFile(kSample / "live" / "greeter.cpp"));
@@ -90,7 +90,7 @@ TEST(CMakeIntegration, InstalledPackageBuildsAndRunsSample) {
 TEST(CMakeIntegration, SubdirectoryBuildConfiguresWithoutTestsOrSamples) {
   hot::test::TempDir tmp;
   const fs::path build = tmp.path() / "build";
-  Run configure = run("cmake -S " + quote(kSample) + " -B " + quote(build) +
+  Outcome configure = run("cmake -S " + quote(kSample) + " -B " + quote(build) +
                       " -DHOTENGINE_SOURCE_DIR=" + quote(HOT_SOURCE_DIR));
   ASSERT_EQ(configure.status, 0) << configure.output;
   std::string cache = readFile(build / "CMakeCache.txt");

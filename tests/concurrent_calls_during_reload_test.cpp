@@ -50,7 +50,11 @@ void stress(bool background, int reloads, long total_calls) {
   EXPECT_EQ(value(), reloads % 2 ? 2 : 1);
   p.engine->update();
   auto st = p.engine->stats();
+#ifndef __SANITIZE_THREAD__
+  // ThreadSanitizer defers signal delivery, so the stack scan often times out there and keeps
+  // versions alive (the safe answer); the bound is checked in the normal build.
   EXPECT_LE(st.live_versions, 4u + 8u) << "old versions are retired under load";
+#endif
 }
 } // namespace
 

@@ -133,7 +133,8 @@ public:
   /// Compiles every unit under `dir` (recursively, in parallel), loads them as one transaction,
   /// then watches `dir` with inotify. Fails if any unit fails to compile or link.
   Status watch(const std::string &dir);
-  /// Loads the given files as units (and watches them). Same rules as watch().
+  /// Loads the given files as units (and watches them). Same rules as watch(). With an empty
+  /// list and a `compile_commands` database: every C++ unit the database lists.
   Status load(const std::vector<std::string> &files);
 
   /// Safe point: applies finished reloads on the calling thread. Returns how many units changed.

@@ -7,9 +7,7 @@
 
 namespace greeter {
 
-static int load_count = 0;  // kept across reloads
-
-HOT_ON_LOAD() { ++load_count; }
+static int load_count = 0;  // a global: its value is kept across reloads
 
 int loads() { return load_count; }
 
@@ -18,3 +16,6 @@ std::string greet(const std::string &who) {
 }
 
 } // namespace greeter
+
+// Runs after each version of this file is loaded (hooks are declared at global scope).
+HOT_ON_LOAD() { ++greeter::load_count; }
