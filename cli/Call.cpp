@@ -57,9 +57,11 @@ bool findSocket(const std::string &dir, pid_t pid, std::string &path, std::strin
   if (pid > 0) {
     path = controlSocketPath(dir, pid);
     std::error_code ec;
-    if (!fs::exists(path, ec) || !processAlive(pid)) {
+    bool exists = fs::exists(path, ec);
+    if (!exists || !processAlive(pid)) {
       error = "no `hot run` with pid " + std::to_string(pid) + " is running in " + dir +
-              " (no " + path + ")";
+              (exists ? " (" + path + " is left over from a run that ended)"
+                      : " (no " + path + ")");
       return false;
     }
     return true;

@@ -51,6 +51,13 @@ template <typename Fn> int withAddress(const std::string &path, std::string &err
   return rc;
 }
 
+/// Removes the socket, then its folder if no other run uses it.
+void removeSocket(const char *path) {
+  ::unlink(path);
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  ::rmdir(dir.c_str()); // fails (harmlessly) while other runs' sockets are in it
+}
+
 // The socket file is removed at exit too (the program may call exit() from main, skipping
 // hot run's destructors). Only by the process that created it: a forked child exiting must not
 // remove its parent's socket.
@@ -59,7 +66,7 @@ pid_t g_exit_owner = 0;
 std::mutex g_exit_mu;
 
 void removeAtExit() {
-  if (g_exit_path[0] && ::getpid() == g_exit_owner) ::unlink(g_exit_path);
+  if (g_exit_path[0] && ::getpid() == g_exit_owner) removeSocket(g_exit_path);
 }
 
 void setExitPath(const std::string &path) {
@@ -97,7 +104,8 @@ bool prepareDir(const std::string &dir, std::string &error) {
   return true;
 }
 
-/// Waits until `fd` is ready for `events` or the server is told to stop.
+/// Waits until `fd` is ready for `events`; false on error, timeout or when `wake_fd` (the
+/// server's stop signal; -1 for none) becomes readable.
 bool waitFor(int fd, short events, int wake_fd) {
   pollfd fds[2] = {{fd, events, 0}, {wake_fd, POLLIN, 0}};
   for (;;) {
@@ -151,26 +159,22 @@ struct ControlServer::State {
     socklen_t len = sizeof cred;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != ::geteuid())
       return;
+    // One line; a client may also end it by closing its writing side.
     std::string line;
     char buf[4096];
-    bool complete = false;
-    while (!complete) {
+    for (;;) {
       if (!waitFor(fd, POLLIN, wake[0])) return;
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        complete = n == 0 && !line.empty(); // the client closed its side after the request
-        if (!complete) return;
-        break;
-      }
+      if (n < 0 || (n == 0 && line.empty())) return;
+      if (n == 0) break;
       line.append(buf, size_t(n));
       if (size_t nl = line.find('\n'); nl != std::string::npos) {
         line.resize(nl);
-        complete = true;
-      } else if (line.size() > kMaxRequest) {
-        line = failure("bad request", "request longer than 1 MiB");
-        line += '\n';
-        sendAll(fd, line);
+        break;
+      }
+      if (line.size() > kMaxRequest) {
+        sendAll(fd, failure("bad request", "request longer than 1 MiB") + "\n");
         return;
       }
     }
@@ -178,10 +182,11 @@ struct ControlServer::State {
     sendAll(fd, out);
   }
 
+  /// Also while stopping: a call that was running when main returned still gets its answer.
   void sendAll(int fd, const std::string &out) {
     size_t sent = 0;
     while (sent < out.size()) {
-      if (!waitFor(fd, POLLOUT, wake[0])) return;
+      if (!waitFor(fd, POLLOUT, /*wake_fd=*/-1)) return;
       ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return;
@@ -214,7 +219,7 @@ struct ControlServer::State {
     }
     if (!path.empty()) {
       clearExitPath(path);
-      ::unlink(path.c_str());
+      removeSocket(path.c_str());
     }
     for (int fd : {listen_fd, wake[0], wake[1]})
       if (fd >= 0) ::close(fd);
@@ -227,23 +232,26 @@ std::unique_ptr<ControlServer> ControlServer::start(hot::HotEngine &engine, std:
   if (ec) return error = "cannot read the working directory: " + ec.message(), nullptr;
   auto state = std::make_shared<State>();
   state->engine = &engine;
-  if (!prepareDir(controlDir(cwd), error)) return nullptr;
   std::string path = controlSocketPath(cwd, ::getpid());
-
-  // A file with our pid is stale by definition (a killed run whose pid came round again).
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) return error = path + ": exists and is not a socket", nullptr;
-    ::unlink(path.c_str());
-  }
   state->listen_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (state->listen_fd < 0) return error = errnoText("socket"), nullptr;
-  std::string addr_error;
-  int rc = withAddress(path, addr_error, [&](sockaddr *a, socklen_t n) {
-    return ::bind(state->listen_fd, a, n);
-  });
-  if (rc != 0)
+  // Another run leaving may remove the (then empty) folder between prepareDir() and bind().
+  for (int attempt = 0;; ++attempt) {
+    if (!prepareDir(controlDir(cwd), error)) return nullptr;
+    // A file with our pid is stale by definition (a killed run whose pid came round again).
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode)) return error = path + ": exists and is not a socket", nullptr;
+      ::unlink(path.c_str());
+    }
+    std::string addr_error;
+    int rc = withAddress(path, addr_error, [&](sockaddr *a, socklen_t n) {
+      return ::bind(state->listen_fd, a, n);
+    });
+    if (rc == 0) break;
+    if (errno == ENOENT && attempt < 5) continue;
     return error = addr_error.empty() ? errnoText("cannot bind " + path) : addr_error, nullptr;
+  }
   state->path = path; // from here on, the State's destructor removes it
   setExitPath(path);
   if (::chmod(path.c_str(), 0600) != 0) return error = errnoText("chmod " + path), nullptr;

@@ -7,9 +7,10 @@
 //     <dir>/.hot/<pid>.sock
 // where <dir> is the working directory `hot run` was started in and <pid> its process id. The
 // .hot/ folder is created with mode 0700 and the socket is chmod 0600; only connections from
-// the same user id are served (SO_PEERCRED). The socket file is removed when `hot run` exits
-// (normally, or through exit() in the program); a file left behind by a killed run is stale:
-// its pid is not alive (clients skip it) and a new run with the same pid replaces it.
+// the same user id are served (SO_PEERCRED). The socket file (and .hot/, once empty) is removed
+// when `hot run` exits (normally, or through exit() in the program); a file left behind by a
+// killed run is stale: its pid is not alive (clients skip it) and a new run with the same pid
+// replaces it.
 //
 // Exchange. One request per connection: the client sends one JSON object on one line
 // (terminated by "\n", or by closing its writing side), the server answers with one JSON object

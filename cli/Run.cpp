@@ -130,7 +130,7 @@ int runCommand(const std::vector<std::string> &args) {
   std::string control_error;
   auto control = ControlServer::start(*engine, control_error);
   if (!control && !quiet)
-    std::fprintf(stderr, "hot: hot call disabled: %s\n", control_error.c_str());
+    std::fprintf(stderr, "hot run: hot call disabled: %s\n", control_error.c_str());
 
   std::vector<std::string> argv = {from_database ? config.compile_commands : inputs.front()};
   argv.insert(argv.end(), program_args.begin(), program_args.end());

@@ -14,13 +14,15 @@ struct Entry {
   void *dso;
 };
 
+// Never destroyed: the exit hook that reads them runs after every static destructor registered
+// later than it (a function-local static here would be gone by then).
 std::mutex &registryMutex() {
-  static std::mutex mu;
-  return mu;
+  static auto *mu = new std::mutex;
+  return *mu;
 }
 std::vector<Entry> &registry() {
-  static std::vector<Entry> entries;
-  return entries;
+  static auto *entries = new std::vector<Entry>;
+  return *entries;
 }
 
 /// At process exit (exit() from JIT code, return from main) run what is still registered, like

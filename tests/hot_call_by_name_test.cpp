@@ -164,6 +164,8 @@ TEST_F(CallByName, WrongArgumentTypeNamesTheArgument) {
   EXPECT_TRUE(contains(st.message(), "argument 2")) << st.message();
   EXPECT_TRUE(contains(st.message(), "'two'")) << st.message();
   EXPECT_TRUE(contains(st.message(), "expected int")) << st.message();
+  EXPECT_EQ(st.message(),
+            "argument 2 of 'int add(int, int)': expected int, got 'two' (not a number)");
 
   EXPECT_TRUE(contains(fail("add", {"1.5", "2"}).message(), "argument 1")); // no silent rounding
   EXPECT_TRUE(contains(fail("add", {"4000000000", "2"}).message(), "out of range"));
@@ -178,16 +180,10 @@ TEST_F(CallByName, WrongArgumentTypeNamesTheArgument) {
 
 TEST_F(CallByName, UnsupportedSignaturesAreRefusedBeforeCalling) {
   hot::Status param = fail("game::total", {"1"});
-  for (auto n : {"game::total", "game::make", "game::sum", "Counter::get", "Counter::peek", "game::over", "game::pick", "Counter::Counter"}) std::fprintf(stderr, "DBG %s\n", project.engine->callByName(n, {"1","2","3"}).status().message().c_str());
-  std::fprintf(stderr, "DBG %s\n", project.engine->callByName("add", {"1","x"}).status().message().c_str());
-  std::fprintf(stderr, "DBG %s\n", project.engine->callByName("add", {"1","99999999999"}).status().message().c_str());
   EXPECT_EQ(param.code(), hot::ErrorCode::InvalidArgument);
-  EXPECT_TRUE(contains(param.message(), "cannot call 'std::size_t game::total(std::vector<int>)'") ||
-              contains(param.message(), "cannot call '"))
-      << param.message();
-  EXPECT_TRUE(contains(param.message(), "parameter 1 has type std::vector<int"))
-      << param.message();
-  EXPECT_TRUE(contains(param.message(), "which hot call does not support")) << param.message();
+  EXPECT_EQ(param.message(),
+            "cannot call 'std::size_t game::total(std::vector<int>)': parameter 1 has type "
+            "std::vector<int, std::allocator<int>> which hot call does not support");
 
   hot::Status ret = fail("game::make");
   EXPECT_TRUE(contains(ret.message(), "returns std::vector<int")) << ret.message();

@@ -1,6 +1,6 @@
 // `hot call` on a program running under `hot run`: the call reaches the live program through
 // <dir>/.hot/<pid>.sock and prints the function's result; bad arguments fail with a message;
-// when the program ends, hot run exits normally and removes its socket.
+// when the program ends, hot run exits normally and removes its socket (and the folder).
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -217,6 +217,7 @@ TEST(HotCallRunningProgram, CallsAFunctionOfTheLiveProgram) {
   EXPECT_EQ(run.exitCode(), 0) << readAll(dir.file("run.err"));
   EXPECT_EQ(readAll(dir.file("run.out")), "main done after 0 lines\n");
   EXPECT_FALSE(fs::exists(sock));
+  EXPECT_FALSE(fs::exists(work + "/.hot")) << "the empty control folder is removed too";
 
   Outcome gone = shell(call + "add 1 2", err);
   EXPECT_EQ(gone.status, 1);
