@@ -25,6 +25,8 @@ Measures, in this process, in one run:
            clang++ -shared + dlopen (the jet-live / cr.h way)
   load     first load of generated units with watch() vs make -j2 with clang++
   memory   RSS after 10 and after N reloads of one small unit; growth per reload
+  tiering  a matmul kernel: AOT (-O2 in this binary) vs tier 0 vs after tier-up, the time
+           from first call to tier-up, and the tier-0 call-counter cost
 Figures are medians over repetitions; compare ratios, not absolute times.
 
 options:
@@ -32,7 +34,7 @@ options:
   --edits N                 edits per latency case (default 20)
   --reloads N               reloads for the memory section (default 1000)
   --units N                 units for the load section (default 40)
-  --quick                   fewer iterations: 3 edits, 50 reloads, 8 units (for tests)
+  --quick                   fewer iterations: 2 edits, 50 reloads, 8 units (for tests)
   --json FILE               also write every figure as JSON to FILE ('-': stdout, and the
                             table goes to stderr)
   -h, --help                this text
@@ -45,6 +47,7 @@ const std::vector<Section> &sections() {
       {"latency", "edit-to-effect latency", runLatency, printLatency},
       {"load", "first-load throughput", runLoad, printLoad},
       {"memory", "memory per reload", runMemory, printMemory},
+      {"tiering", "tiered compilation (matmul)", runTiering, printTiering},
   };
   return all;
 }
@@ -53,6 +56,12 @@ bool knownSection(const std::string &name) {
   for (const Section &s : sections())
     if (name == s.name) return true;
   return false;
+}
+
+std::string sectionNames() {
+  std::string names;
+  for (const Section &s : sections()) names += (names.empty() ? "" : ", ") + std::string(s.name);
+  return names;
 }
 
 bool parseCount(const std::string &text, unsigned &out) {
@@ -101,7 +110,7 @@ Parsed parseArgs(const std::vector<std::string> &args) {
     } else if (a == "--only") {
       if ((v = value(i)))
         if (std::string bad = addSections(*v, p.options.only); !bad.empty())
-          p.error = "unknown section '" + bad + "' (calls, latency, load, memory)";
+          p.error = "unknown section '" + bad + "' (" + sectionNames() + ")";
     } else if (a == "--edits" || a == "--reloads" || a == "--units") {
       unsigned &target = a == "--edits" ? p.options.edits
                          : a == "--reloads" ? p.options.reloads : p.options.units;
@@ -110,7 +119,7 @@ Parsed parseArgs(const std::vector<std::string> &args) {
     } else p.error = "unknown option '" + a + "'";
   }
   if (p.options.quick) {
-    if (!set_edits) p.options.edits = 3;
+    if (!set_edits) p.options.edits = 2;
     if (!set_reloads) p.options.reloads = 50;
     if (!set_units) p.options.units = 8;
   }

@@ -51,6 +51,8 @@ Json runLoad(const Options &);
 void printLoad(const Json &, std::FILE *);
 Json runMemory(const Options &);
 void printMemory(const Json &, std::FILE *);
+Json runTiering(const Options &);
+void printTiering(const Json &, std::FILE *);
 
 // ---- helpers (cli/BenchSupport.cpp) ----------------------------------------------------------
 

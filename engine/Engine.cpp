@@ -7,6 +7,7 @@
 #include "llvm/Demangle/Demangle.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <filesystem>
 
@@ -118,13 +119,24 @@ HotEngine::Impl::~Impl() {
 
 // ---- loading and watching -------------------------------------------------------------------
 
+// Where JIT units find <hot/unit.h>: $HOT_INCLUDE_DIR, else the source tree's host-api/include
+// (build tree / add_subdirectory), else the install prefix's include dir.
+static std::string apiIncludeArg() {
+  if (const char *env = std::getenv("HOT_INCLUDE_DIR"); env && *env) return std::string("-I") + env;
+#ifdef HOT_INSTALL_INCLUDE_DIR
+  std::error_code ec;
+  if (!fs::exists(HOT_API_INCLUDE_DIR "/hot/unit.h", ec)) return "-I" HOT_INSTALL_INCLUDE_DIR;
+#endif
+  return "-I" HOT_API_INCLUDE_DIR;
+}
+
 std::vector<std::string> HotEngine::Impl::compileArgs(const Unit &u) const {
   // A unit listed in the compile database is compiled with its own build flags; the engine
   // still chooses optimization (the tier) and debug info.
   if (const eng::CompileCommand *cmd = database_ ? database_->find(u.path) : nullptr) {
     std::vector<std::string> args = cmd->args;
     args.push_back(config_.debug_info ? "-g" : "-g0");
-    args.push_back("-I" HOT_API_INCLUDE_DIR);
+    args.push_back(apiIncludeArg());
     return args;
   }
   std::vector<std::string> args = {"-std=" + config_.std};
@@ -133,7 +145,7 @@ std::vector<std::string> HotEngine::Impl::compileArgs(const Unit &u) const {
   args.push_back(config_.debug_info ? "-g" : "-g0");
   for (auto &f : config_.flags) args.push_back(f);
   // Units may include <hot/unit.h> (lifecycle and migration hooks) without configuring it.
-  args.push_back("-I" HOT_API_INCLUDE_DIR);
+  args.push_back(apiIncludeArg());
   return args;
 }
 

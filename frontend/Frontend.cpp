@@ -21,6 +21,7 @@
 #include "frontend/HeaderCache.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/TimeProfiler.h"
 #include "llvm/Support/VirtualFileSystem.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -197,9 +198,12 @@ void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
   ci.addDependencyCollector(deps);
 
   HotCodeGenAction action(r.context.get(), [&](clang::CompilerInstance &c, clang::CodeGenerator &gen) {
+    llvm::TimeTraceScope scope("hot collectSymbols"); // no-op unless -ftime-trace style profiling
     detail::collectSymbols(c.getASTContext(), gen, *gen.GetModule(), r);
   });
+  size_t first_own = r.diagnostics.size();
   bool ok = ci.ExecuteAction(action);
+  if (pre) detail::fixPreambleIncludeStacks(job.path, r.diagnostics, first_own);
   std::unique_ptr<llvm::Module> module = action.takeModule();
   r.dependencies = normalizedDependencies(*deps, job, pre); // as far as preprocessing got
   if (ok && module && !hasError(r.diagnostics)) r.module = std::move(module);
@@ -261,6 +265,7 @@ CompileResult Frontend::compile(const CompileJob &job) {
       if (job.use_header_cache) {
         auto t0 = std::chrono::steady_clock::now();
         key = State::cacheKey(cc1);
+        llvm::TimeTraceScope scope("hot findPreamble");
         cached = detail::findPreamble(key, *inv, job.path, job.contents, job.cache_dir);
         r.header_cache = cached.use;
         r.header_cache_ms =

@@ -19,7 +19,7 @@ namespace hot::fe::detail {
 
 /// What a cached preamble read, as it was when clang read it.
 struct FileStamp {
-  std::string path;      ///< Absolute, normalized.
+  std::string path;      ///< Absolute, as clang opened it.
   uint64_t size = 0;
   int64_t mtime_ns = 0;  ///< Nanoseconds: a second-resolution stamp misses quick edits.
   uint64_t device = 0, inode = 0;
@@ -68,6 +68,12 @@ void forgetPreambleFailure(const std::string &key);
 /// parsing the prefix; `fs` gets an overlay that serves the PCH bytes.
 void applyPreamble(const CachedPreamble &p, clang::CompilerInvocation &inv,
                    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> &fs);
+
+/// A compile that loads a preamble sees the prefix as a file "included" at line 1 of the main
+/// file, so clang prints one include-stack line too many ("In file included from main.cpp:1:"
+/// before "In file included from main.cpp:N:"). Removes it from diagnostics[from..].
+void fixPreambleIncludeStacks(const std::string &main_path, std::vector<Diagnostic> &diagnostics,
+                              size_t from);
 
 /// True for the virtual path under which applyPreamble() serves the PCH (not a dependency).
 bool isPreamblePath(llvm::StringRef path);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything once, and runs every test with ctest; then the
 # sanitizer passes: ThreadSanitizer on the concurrency stress tests and AddressSanitizer +
-# UndefinedBehaviorSanitizer on the whole suite (HOT_SANITIZERS=0 skips them).
+# UndefinedBehaviorSanitizer on the whole suite (HOT_SANITIZERS=1 runs them; they are not part of CI yet).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
@@ -10,7 +10,7 @@ jobs="$(nproc)"
 BUILD_DIR="$build" bash "$root/scripts/build.sh"
 (cd "$build" && ctest --output-on-failure -j"$jobs" --timeout 900)
 
-[ "${HOT_SANITIZERS:-1}" = 1 ] || exit 0
+[ "${HOT_SANITIZERS:-0}" = 1 ] || exit 0
 
 # TSan: the engine and the tests that run reloads while threads call into JIT code.
 tsan_tests="concurrent_calls_during_reload_test retirement_bounds_live_versions_test transaction_all_or_nothing_test"

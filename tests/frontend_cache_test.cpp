@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "TestSupport.h"
@@ -97,6 +98,9 @@ namespace model {
 struct Player { std::string name; int hp = 100; float x = 0, y = 0; };
 inline int clampHp(int hp) { int unused_in_header; return hp < 0 ? 0 : hp; }
 constexpr int kMaxPlayers = 4;
+int spawned = 0;                          // non-inline definitions in a header: every includer
+int spawn() { return ++spawned; }         // defines them, cached or not
+static int local() { return kMaxPlayers; }
 }
 )");
     job.path = dir.file("src/game.cpp");
@@ -118,7 +122,7 @@ TEST(FrontendCache, ReusedCompileMatchesUncachedCompile) {
   Project p;
   auto fe = makeFrontend();
   ASSERT_TRUE(fe);
-  CompileJob job = p.withBody("  return model::clampHp(player.hp) + (int)team.size();");
+  CompileJob job = p.withBody("  return model::clampHp(player.hp) + (int)team.size() + model::local();");
   job.use_header_cache = false;
   CompileResult plain = fe->compile(job);
   ASSERT_TRUE(plain.ok()) << allDiagnostics(plain);
@@ -161,6 +165,67 @@ TEST(FrontendCache, ReusedCompileMatchesUncachedCompile) {
   EXPECT_NE(player->layout.find(";hp:int{4,4}@"), std::string::npos) << player->layout;
   EXPECT_EQ(player->line, 5u);
   EXPECT_EQ(player->file, job.path);
+  // Header definitions are still emitted by every compile of the unit.
+  for (const char *name : {"_ZN5model5spawnEv", "_ZN5modelL5localEv"}) {
+    ASSERT_TRUE(reused.module->getFunction(name)) << name;
+    EXPECT_FALSE(reused.module->getFunction(name)->isDeclaration()) << name;
+  }
+  ASSERT_TRUE(reused.module->getNamedGlobal("_ZN5model7spawnedE"));
+  EXPECT_FALSE(reused.module->getNamedGlobal("_ZN5model7spawnedE")->isDeclaration());
+  EXPECT_TRUE(reused.globals.count("_ZN5model7spawnedE"));
+}
+
+namespace {
+std::set<std::string> definedSymbols(const llvm::Module &m) {
+  std::set<std::string> out;
+  for (const llvm::GlobalValue &g : m.global_values())
+    if (!g.isDeclaration()) out.insert(g.getName().str());
+  return out;
+}
+} // namespace
+
+TEST(FrontendCache, SevenStandardHeadersSameModuleContents) {
+  TempDir dir;
+  auto fe = makeFrontend();
+  ASSERT_TRUE(fe);
+  CompileJob job;
+  job.path = dir.file("heavy.cpp");
+  job.contents = R"(#include <vector>
+#include <string>
+#include <unordered_map>
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <functional>
+namespace game {
+struct Entity { std::string name; int hp = 0; };
+std::vector<Entity> entities;
+std::unordered_map<std::string, int> index;
+std::function<int(int)> scale = [](int x) { return x * 2; };
+int update(int n) {
+  auto e = std::make_unique<Entity>();
+  e->name = "e" + std::to_string(n);
+  entities.push_back(*e);
+  index[e->name] = n;
+  std::sort(entities.begin(), entities.end(),
+            [](const Entity &a, const Entity &b) { return a.name < b.name; });
+  std::cout << "update " << entities.size() << "\n";
+  return scale(n);
+}
+}
+)";
+  job.use_header_cache = false;
+  CompileResult plain = fe->compile(job);
+  ASSERT_TRUE(plain.ok()) << allDiagnostics(plain);
+  job.use_header_cache = true;
+  fe->compile(job);
+  CompileResult cached = fe->compile(job);
+  ASSERT_TRUE(cached.ok()) << allDiagnostics(cached);
+  EXPECT_EQ(cached.header_cache, HeaderCacheUse::Reused);
+  expectSameFunctions(plain, cached);
+  expectSameDiagnostics(plain, cached);
+  EXPECT_EQ(definedSymbols(*plain.module), definedSymbols(*cached.module));
+  EXPECT_GT(cached.functions.size(), 100u);
 }
 
 TEST(FrontendCache, BodyEditsReuseTheCache) {
@@ -317,7 +382,7 @@ TEST(FrontendCache, UnitOnlyInMemoryUsesTheCache) {
 
 TEST(FrontendCache, FrontendsOnSeveralThreadsShareOneBuild) {
   Project p;
-  CompileJob job = p.withBody("  return 7;");
+  CompileJob job = p.withBody("  return model::clampHp(7);");
   constexpr int kThreads = 3;
   std::atomic<int> built{0}, reused{0}, ok{0};
   std::vector<std::thread> threads;
@@ -336,6 +401,25 @@ TEST(FrontendCache, FrontendsOnSeveralThreadsShareOneBuild) {
   EXPECT_EQ(ok, 2 * kThreads);
   EXPECT_EQ(built, 1);
   EXPECT_EQ(reused, 2 * kThreads - 1);
+}
+
+TEST(FrontendCache, UnitThatIsOnlyAPrefix) {
+  TempDir dir;
+  auto fe = makeFrontend();
+  ASSERT_TRUE(fe);
+  CompileJob job;
+  job.path = dir.file("only.cpp");
+  for (std::string text : {"#include <string>\n", "#include <string>", "#include <string>\n#define X 1\n"}) {
+    job.contents = text;
+    CompileResult a = fe->compile(job);
+    CompileResult b = fe->compile(job);
+    ASSERT_TRUE(a.ok() && b.ok()) << allDiagnostics(a) << allDiagnostics(b);
+    EXPECT_EQ(b.header_cache, HeaderCacheUse::Reused);
+    job.contents = text + "\nint after() { return 2; }\n";
+    CompileResult c = fe->compile(job);
+    ASSERT_TRUE(c.ok()) << allDiagnostics(c);
+    EXPECT_TRUE(findFunction(c, "after"));
+  }
 }
 
 TEST(FrontendCache, UnitWithoutIncludesDoesNotUseIt) {

@@ -7,7 +7,7 @@
 //   3. HOT_MIGRATE(var) of the new version, for each kept global whose layout changed
 //   4. every stub of U moves to the new version   (one atomic store each)
 //   5. HOT_ON_LOAD of the new version             (take resources back, restart threads)
-// On the first load only 2 and 5 run. A hook that throws is reported; the reload still applies.
+// On the first load only 2 and 5 run. Use the macros at global scope (not inside a namespace). A hook that throws is reported; the reload still applies.
 #pragma once
 
 /// Runs after this version became live (and after the first load).
