@@ -195,7 +195,9 @@ Status HotEngine::Impl::load(const std::vector<std::string> &given) {
   }
   Status st = runTransaction(stage(units), /*apply_now=*/true);
   if (!st.ok()) return st;
-  for (auto &f : files) startWatching(fs::path(util::absolutePath(f)).parent_path().string());
+  for (auto &f : files)
+    if (Status w = startWatching(fs::path(util::absolutePath(f)).parent_path().string()); !w.ok())
+      return w;
   return Status();
 }
 
@@ -242,7 +244,10 @@ void HotEngine::Impl::workerLoop() {
       std::lock_guard<std::mutex> lock(pending_mu_);
       if (stop_) return;
     }
-    auto changes = watcher_->wait(config_.tiering.enabled ? 20 : 200, config_.debounce_ms);
+    // Only writes still in progress are waited for: handleChanges() overlaps the quiet period
+    // with the compile.
+    auto changes = watcher_->wait(config_.tiering.enabled ? 20 : 200, config_.debounce_ms,
+                                  /*until_closed=*/true);
     if (changes.empty()) {
       if (config_.tiering.enabled) checkTiers();
       continue;
@@ -260,40 +265,74 @@ void HotEngine::Impl::workerLoop() {
 }
 
 /// Maps file changes to the units to recompile: a unit itself, or every unit including a
-/// changed header. All of them form one transaction.
-void HotEngine::Impl::handleChanges(const std::vector<eng::FileChange> &changes) {
+/// changed header.
+std::vector<Unit *> HotEngine::Impl::unitsFor(const std::vector<eng::FileChange> &changes) {
   std::vector<Unit *> todo;
   auto add = [&](Unit *u) {
     if (std::find(todo.begin(), todo.end(), u) == todo.end()) todo.push_back(u);
   };
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const eng::FileChange &c : changes) {
-      auto it = units_.find(c.path);
-      if (c.kind == eng::FileChange::Kind::Deleted) {
-        if (it != units_.end())
-          message(Severity::Warning, c.path + ": deleted; its last version keeps running");
-        continue;
-      }
-      if (it != units_.end()) {
-        std::string text;
-        bool same = util::readFile(c.path, text) &&
-                    util::hashText(text) == it->second->attempted_hash;
-        if (same && !it->second->retry) continue; // saved without a change
-        add(it->second.get());
-      } else if (isUnitFile(c.path)) {
-        add(&unitFor(c.path)); // a new file in a watched folder
-      }
-      for (auto &[path, u] : units_)
-        if (std::find(u->deps.begin(), u->deps.end(), c.path) != u->deps.end()) add(u.get());
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const eng::FileChange &c : changes) {
+    auto it = units_.find(c.path);
+    if (c.kind == eng::FileChange::Kind::Deleted) {
+      if (it != units_.end())
+        message(Severity::Warning, c.path + ": deleted; its last version keeps running");
+      continue;
     }
-    // Units that failed only because a partner failed go again with the next transaction.
-    if (!todo.empty())
-      for (auto &[path, u] : units_)
-        if (u->retry) add(u.get());
+    if (it != units_.end()) {
+      std::string text;
+      bool same = util::readFile(c.path, text) &&
+                  util::hashText(text) == it->second->attempted_hash;
+      if (!same || it->second->retry) add(it->second.get()); // else saved without a change
+    } else if (isUnitFile(c.path)) {
+      add(&unitFor(c.path)); // a new file in a watched folder
+    }
+    for (auto &[path, u] : units_)
+      if (std::find(u->deps.begin(), u->deps.end(), c.path) != u->deps.end()) add(u.get());
   }
+  // Units that failed only because a partner failed go again with the next transaction.
+  if (!todo.empty())
+    for (auto &[path, u] : units_)
+      if (u->retry) add(u.get());
+  return todo;
+}
+
+/// Adds `more` units to a staged transaction. A unit already staged is staged again: its file
+/// or a header it includes changed since (the newest content wins; the older compile is dropped).
+void HotEngine::Impl::restage(Transaction &tx, const std::vector<Unit *> &more) {
+  std::unique_ptr<Transaction> fresh = stage(more);
+  for (auto &s : fresh->units) {
+    auto same_unit = [&](const std::unique_ptr<Staged> &t) { return t->unit == s->unit; };
+    auto it = std::find_if(tx.units.begin(), tx.units.end(), same_unit);
+    if (it == tx.units.end())
+      tx.units.push_back(std::move(s));
+    else
+      *it = std::move(s);
+  }
+  std::sort(tx.units.begin(), tx.units.end(),
+            [](const auto &a, const auto &b) { return a->unit->path < b->unit->path; });
+}
+
+/// One transaction for a burst of saves. Compiling starts at the first event: the debounce
+/// window runs while the compile does, so it adds no fixed sleep. Saves that arrive before the
+/// window closes join the transaction (a newer save of a staged file replaces its compile),
+/// and everything is applied together.
+void HotEngine::Impl::handleChanges(const std::vector<eng::FileChange> &changes) {
+  std::vector<Unit *> todo = unitsFor(changes);
+  if (todo.empty()) return;
   std::sort(todo.begin(), todo.end(), [](Unit *a, Unit *b) { return a->path < b->path; });
-  if (!todo.empty()) (void)runTransaction(stage(todo), config_.apply_in_background);
+  std::unique_ptr<Transaction> tx = stage(todo);
+  auto last_event = std::chrono::steady_clock::now();
+  for (;;) {
+    compileAll(*tx);
+    double waited = util::msSince(last_event);
+    unsigned rest = waited >= config_.debounce_ms ? 0 : unsigned(config_.debounce_ms - waited);
+    std::vector<eng::FileChange> more = watcher_->settle(rest, config_.debounce_ms);
+    if (more.empty()) break;
+    last_event = std::chrono::steady_clock::now();
+    restage(*tx, unitsFor(more));
+  }
+  (void)runTransaction(std::move(tx), config_.apply_in_background);
 }
 
 int HotEngine::Impl::update() {
@@ -442,17 +481,25 @@ void HotEngine::Impl::retireOld(Unit &u) {
   retirePending();
 }
 
-/// Frees the retiring versions no thread is inside (see jit/CodeScanner.h). Called with mu_.
+/// Frees the retiring versions no thread is inside (see jit/CodeScanner.h), all decided by one
+/// scan. Called with mu_. A thread that does not answer the scan's signal (it blocks the signal,
+/// or a sanitizer defers it) would make every reload wait for it: after such a scan the next
+/// one waits a second, and the versions stay mapped meanwhile (the safe answer).
 void HotEngine::Impl::retirePending() {
-  for (size_t i = 0; i < retiring_.size();) {
-    auto ranges = jit_->codeRanges(retiring_[i]);
-    if (jit::codeMayBeInUse(ranges)) {
-      ++i;
-      continue;
-    }
-    llvm::consumeError(jit_->removeVersion(*retiring_[i]));
-    retiring_.erase(retiring_.begin() + long(i));
+  if (retiring_.empty() || std::chrono::steady_clock::now() < next_scan_) return;
+  std::vector<std::vector<jit::CodeRange>> sets;
+  for (llvm::orc::JITDylib *jd : retiring_) sets.push_back(jit_->codeRanges(jd));
+  bool answered = true;
+  std::vector<bool> used = jit::codeInUse(sets, 200, &answered);
+  if (!answered) next_scan_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  std::vector<llvm::orc::JITDylib *> kept;
+  for (size_t i = 0; i < retiring_.size(); ++i) {
+    if (used[i])
+      kept.push_back(retiring_[i]);
+    else
+      llvm::consumeError(jit_->removeVersion(*retiring_[i]));
   }
+  retiring_ = std::move(kept);
 }
 
 Status HotEngine::Impl::rollback(const std::string &path) {

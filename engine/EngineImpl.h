@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -77,6 +78,7 @@ struct Staged {
   std::string source, hash;
   int opt_level = 0, tier = 0;
   fe::CompileResult compiled;
+  bool compile_done = false; ///< `compiled` holds the result for `source`.
   std::unique_ptr<jit::UnitTransform> transform;
   std::unique_ptr<llvm::Module> data;  ///< New persistent data (may be null).
   std::unique_ptr<llvm::MemoryBuffer> code_obj, data_obj;
@@ -163,6 +165,8 @@ private:
   void checkTiers();
   std::unique_ptr<Transaction> stageTierUp(Unit &u, std::vector<std::string> hot_functions);
   void handleChanges(const std::vector<eng::FileChange> &changes);
+  std::vector<Unit *> unitsFor(const std::vector<eng::FileChange> &changes);
+  void restage(Transaction &tx, const std::vector<Unit *> &more);
   template <typename F> void parallelFor(size_t n, F &&fn);
 
   Config config_;
@@ -181,6 +185,7 @@ private:
   std::vector<std::string> watched_dirs_;
   /// Superseded versions waiting until no thread can be running them.
   std::vector<llvm::orc::JITDylib *> retiring_;
+  std::chrono::steady_clock::time_point next_scan_{}; ///< Back-off after an unanswered scan.
   unsigned next_unit_id_ = 1;
   std::uint64_t next_tx_ = 1;
 

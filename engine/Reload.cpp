@@ -18,11 +18,9 @@
 namespace hot {
 using Clock = std::chrono::steady_clock;
 
-namespace {
-double msSince(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
+using util::msSince;
 
+namespace {
 std::string where(const std::string &file, unsigned line, unsigned col) {
   if (file.empty()) return "";
   return file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
@@ -79,11 +77,15 @@ std::unique_ptr<Transaction> HotEngine::Impl::stage(const std::vector<Unit *> &u
   return tx;
 }
 
+/// Compiles every staged unit that has no result yet (handleChanges() may have compiled some).
 void HotEngine::Impl::compileAll(Transaction &tx) {
+  std::vector<Staged *> todo;
+  for (auto &s : tx.units)
+    if (!s->compile_done) todo.push_back(s.get());
   std::atomic<unsigned> done{0};
-  unsigned total = unsigned(tx.units.size());
-  parallelFor(tx.units.size(), [&](size_t i, size_t worker) {
-    Staged &s = *tx.units[i];
+  unsigned total = unsigned(todo.size());
+  parallelFor(todo.size(), [&](size_t i, size_t worker) {
+    Staged &s = *todo[i];
     auto start = Clock::now();
     fe::CompileJob job;
     job.path = s.unit->path;
@@ -94,10 +96,11 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     job.track_system_headers = config_.track_system_headers;
     s.compiled = frontends_[worker]->compile(job);
     s.compile_ms = msSince(start);
+    s.compile_done = true;
     unsigned n = ++done;
     if (listener && total > 1) listener->onProgress(n, total);
   });
-  for (auto &s : tx.units) {
+  for (Staged *s : todo) {
     s->unit->attempted_hash = s->hash;
     if (!s->compiled.dependencies.empty() || s->compiled.ok())
       s->unit->deps = s->compiled.dependencies; // tracking survives a failed compile

@@ -84,6 +84,7 @@ struct Watcher::State {
   std::vector<std::string> roots;
   std::unordered_map<int, std::string> dirs; // watch descriptor -> absolute directory
   std::unordered_set<std::string> files;     // files known to exist under the roots
+  std::unordered_set<std::string> open_writes; // IN_MODIFY seen, IN_CLOSE_WRITE not yet
 
   ~State() {
     if (inotifyFd >= 0)
@@ -95,7 +96,8 @@ struct Watcher::State {
   Ready pollFor(int timeoutMs);
   void drainWake();
   bool drain(Batch &batch);
-  void collectBurst(Batch &batch, unsigned debounceMs);
+  void collectBurst(Batch &batch, unsigned debounceMs, unsigned firstQuietMs, bool untilClosed);
+  bool writing(const Batch &batch);
   std::vector<FileChange> finish(const Batch &batch);
 
   // The rest runs with `mu` held.
@@ -144,12 +146,26 @@ bool Watcher::State::drain(Batch &batch) {
   }
 }
 
-/// Keeps reading until `debounceMs` pass without an event (or the burst cap is reached).
-void Watcher::State::collectBurst(Batch &batch, unsigned debounceMs) {
+/// True while a file of the batch is open for writing (a writer is between its first write and
+/// its close): its content is not complete yet.
+bool Watcher::State::writing(const Batch &batch) {
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto &[path, existed] : batch)
+    if (open_writes.count(path)) return true;
+  return false;
+}
+
+/// Keeps reading until `debounceMs` pass without an event (or the burst cap is reached); the
+/// first quiet period is `firstQuietMs` long. With `untilClosed` the burst also ends as soon as
+/// no file in it is still being written.
+void Watcher::State::collectBurst(Batch &batch, unsigned debounceMs, unsigned firstQuietMs,
+                                  bool untilClosed) {
   auto cap = Clock::now() + std::chrono::milliseconds(kMaxBurstMs) +
              std::chrono::milliseconds(debounceMs);
-  for (;;) {
-    int quiet = static_cast<int>(std::min<long long>(debounceMs, msUntil(cap)));
+  for (unsigned wanted = firstQuietMs;; wanted = debounceMs) {
+    if (untilClosed && !writing(batch))
+      return;
+    int quiet = static_cast<int>(std::min<long long>(wanted, msUntil(cap)));
     // Timeout: the burst is over. Wake: report what we have now; the eventfd is left readable so
     // the wake also ends the caller's next wait().
     if (quiet <= 0 || pollFor(quiet) != Ready::Events)
@@ -223,6 +239,10 @@ void Watcher::State::handle(const inotify_event &ev, Batch &batch) {
   std::string path = it->second + "/" + ev.name;
   if (ev.mask & IN_ISDIR)
     return handleDir(path, ev.mask, batch);
+  if (ev.mask & IN_MODIFY)
+    open_writes.insert(path);
+  else
+    open_writes.erase(path); // closed, renamed, deleted: no write in progress
   if (ev.mask & (IN_DELETE | IN_MOVED_FROM))
     noteFile(path, Seen::Gone, &batch);
   else if (ev.mask & (IN_CREATE | IN_MOVED_TO))
@@ -295,7 +315,7 @@ llvm::Error Watcher::addTree(const std::string &dir) {
   return llvm::Error::success();
 }
 
-std::vector<FileChange> Watcher::wait(int timeout_ms, unsigned debounce_ms) {
+std::vector<FileChange> Watcher::wait(int timeout_ms, unsigned debounce_ms, bool until_closed) {
   std::optional<Clock::time_point> deadline;
   if (timeout_ms >= 0)
     deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -308,12 +328,20 @@ std::vector<FileChange> Watcher::wait(int timeout_ms, unsigned debounce_ms) {
     Batch batch;
     if (!state_->drain(batch))
       continue; // EINTR or a spurious wakeup
-    state_->collectBurst(batch, debounce_ms);
+    state_->collectBurst(batch, debounce_ms, debounce_ms, until_closed);
     auto changes = state_->finish(batch);
     if (!changes.empty())
       return changes;
     // Only directory events, or temp files that came and went: keep waiting.
   }
+}
+
+std::vector<FileChange> Watcher::settle(unsigned first_quiet_ms, unsigned debounce_ms) {
+  Batch batch;
+  bool any = state_->drain(batch);
+  if (first_quiet_ms > 0 || any)
+    state_->collectBurst(batch, debounce_ms, any ? debounce_ms : first_quiet_ms, false);
+  return state_->finish(batch);
 }
 
 void Watcher::wake() {

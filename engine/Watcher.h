@@ -42,7 +42,17 @@ public:
   /// Modified (or Deleted if it disappeared).
   /// A wake() that arrives during the quiet period ends it early and stays pending, so the next
   /// wait() returns empty at once.
-  std::vector<FileChange> wait(int timeout_ms, unsigned debounce_ms);
+  /// With `until_closed` the burst ends as soon as every file in it has been closed after
+  /// writing (IN_CLOSE_WRITE, or a rename onto it): the quiet period then only waits for
+  /// writers still in progress, and the caller overlaps the rest of it with its own work
+  /// (see settle()).
+  std::vector<FileChange> wait(int timeout_ms, unsigned debounce_ms, bool until_closed = false);
+
+  /// The rest of a quiet period that overlaps work already started on a burst: collects the
+  /// changes queued now and those arriving within `first_quiet_ms`, then keeps collecting
+  /// until `debounce_ms` pass without an event (capped like wait()). Never blocks when
+  /// `first_quiet_ms` is 0 and nothing is queued. Returns what arrived (often nothing).
+  std::vector<FileChange> settle(unsigned first_quiet_ms, unsigned debounce_ms);
 
   /// Makes a blocked wait() return now (thread-safe; eventfd).
   void wake();

@@ -1,6 +1,8 @@
 #include "jit/CodeScanner.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -76,18 +78,32 @@ std::uintptr_t mappingEnd(const std::vector<Mapping> &maps, std::uintptr_t addr)
   return addr;
 }
 
-bool inRanges(std::uintptr_t v, const std::vector<CodeRange> &ranges) {
-  for (const CodeRange &r : ranges)
-    if (v >= r.first && v < r.second) return true;
-  return false;
-}
+/// The sets of ranges asked about, and which of them a scan has found in use so far. Built
+/// before any thread is stopped: marking allocates nothing.
+struct Query {
+  const std::vector<std::vector<CodeRange>> &sets;
+  std::vector<char> &used;
+  std::uintptr_t lo = UINTPTR_MAX, hi = 0; ///< Bounds of every range: a quick reject.
+
+  Query(const std::vector<std::vector<CodeRange>> &s, std::vector<char> &u) : sets(s), used(u) {
+    for (const auto &set : sets)
+      for (const CodeRange &r : set) {
+        lo = std::min(lo, r.first);
+        hi = std::max(hi, r.second);
+      }
+  }
+  void mark(std::uintptr_t v) {
+    if (v < lo || v >= hi) return;
+    for (size_t i = 0; i < sets.size(); ++i)
+      for (const CodeRange &r : sets[i])
+        if (v >= r.first && v < r.second) used[i] = 1;
+  }
+};
 
 // Reads other threads' stacks word by word on purpose: sanitizers must not instrument it.
-__attribute__((no_sanitize("address", "thread", "undefined"))) bool scanWords(std::uintptr_t from, std::uintptr_t to, const std::vector<CodeRange> &ranges) {
+__attribute__((no_sanitize("address", "thread", "undefined"))) void scanWords(std::uintptr_t from, std::uintptr_t to, Query &q) {
   from &= ~std::uintptr_t(7);
-  for (std::uintptr_t p = from; p + 8 <= to; p += 8)
-    if (inRanges(*reinterpret_cast<const std::uintptr_t *>(p), ranges)) return true;
-  return false;
+  for (std::uintptr_t p = from; p + 8 <= to; p += 8) q.mark(*reinterpret_cast<const std::uintptr_t *>(p));
 }
 
 std::vector<pid_t> threadIds() {
@@ -100,46 +116,54 @@ std::vector<pid_t> threadIds() {
   return ids;
 }
 
-/// Stops one thread, scans its stack, lets it go. True if it may use the ranges.
-bool probeThread(pid_t tid, const std::vector<Mapping> &maps,
-                 const std::vector<CodeRange> &ranges, unsigned timeout_ms) {
+/// Stops one thread, scans its stack into `q`, lets it go. False if it did not answer in time.
+bool probeThread(pid_t tid, const std::vector<Mapping> &maps, Query &q, unsigned timeout_ms) {
   probe.target.store(tid, std::memory_order_release);
   probe.state.store(1, std::memory_order_release);
   if (syscall(SYS_tgkill, getpid(), tid, scanSignal()) != 0) {
     probe.state.store(0, std::memory_order_release);
-    return false; // the thread is gone
+    return true; // the thread is gone
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (probe.state.load(std::memory_order_acquire) != 2) {
     if (std::chrono::steady_clock::now() > deadline) {
       // It may still answer later: the handler ignores a probe that is no longer requested.
       probe.state.store(0, std::memory_order_release);
-      return true;
+      return false;
     }
     sched_yield();
   }
-  bool used = inRanges(probe.pc, ranges) ||
-              scanWords(probe.handler_sp, mappingEnd(maps, probe.handler_sp), ranges) ||
-              scanWords(probe.interrupted_sp, mappingEnd(maps, probe.interrupted_sp), ranges);
+  q.mark(probe.pc);
+  scanWords(probe.handler_sp, mappingEnd(maps, probe.handler_sp), q);
+  scanWords(probe.interrupted_sp, mappingEnd(maps, probe.interrupted_sp), q);
   probe.state.store(3, std::memory_order_release);
-  return used;
+  return true;
 }
 
 } // namespace
 
-bool codeMayBeInUse(const std::vector<CodeRange> &ranges, unsigned timeout_ms) {
-  if (ranges.empty()) return false;
-  installHandler();
-  std::lock_guard<std::mutex> lock(scan_mu);
-  std::vector<Mapping> maps = readMappings();
-  std::vector<pid_t> tids = threadIds();
-  volatile char here = 0;
-  auto self_sp = reinterpret_cast<std::uintptr_t>(&here);
-  if (scanWords(self_sp, mappingEnd(maps, self_sp), ranges)) return true;
-  pid_t self = pid_t(syscall(SYS_gettid));
-  for (pid_t tid : tids)
-    if (tid != self && probeThread(tid, maps, ranges, timeout_ms)) return true;
-  return false;
+std::vector<bool> codeInUse(const std::vector<std::vector<CodeRange>> &sets, unsigned timeout_ms,
+                            bool *answered) {
+  if (answered) *answered = true;
+  std::vector<char> used(sets.size(), 0);
+  Query q(sets, used);
+  if (q.lo < q.hi) {
+    installHandler();
+    std::lock_guard<std::mutex> lock(scan_mu);
+    std::vector<Mapping> maps = readMappings();
+    std::vector<pid_t> tids = threadIds();
+    volatile char here = 0;
+    auto self_sp = reinterpret_cast<std::uintptr_t>(&here);
+    scanWords(self_sp, mappingEnd(maps, self_sp), q);
+    pid_t self = pid_t(syscall(SYS_gettid));
+    for (pid_t tid : tids) {
+      if (tid == self || probeThread(tid, maps, q, timeout_ms)) continue;
+      if (answered) *answered = false;
+      std::fill(used.begin(), used.end(), 1); // it may be inside any of them
+      break;
+    }
+  }
+  return std::vector<bool>(used.begin(), used.end());
 }
 
 __attribute__((no_sanitize("address", "thread", "undefined"))) std::uintptr_t
@@ -148,7 +172,8 @@ innermostInRanges(std::uintptr_t sp, const std::vector<CodeRange> &ranges) {
   std::uintptr_t end = mappingEnd(maps, sp);
   for (std::uintptr_t p = sp & ~std::uintptr_t(7); p + 8 <= end; p += 8) {
     std::uintptr_t v = *reinterpret_cast<const std::uintptr_t *>(p);
-    if (inRanges(v, ranges)) return v;
+    for (const CodeRange &r : ranges)
+      if (v >= r.first && v < r.second) return v;
   }
   return 0;
 }

@@ -14,10 +14,12 @@ namespace hot::jit {
 
 using CodeRange = std::pair<std::uintptr_t, std::uintptr_t>; ///< [begin, end)
 
-/// True if some thread (the calling one included) may still execute code in `ranges`.
-/// Threads that do not answer the signal within `timeout_ms` count as "may".
-/// Uses signal SIGRTMIN+5 (documented in docs/ARCHITECTURE.md).
-bool codeMayBeInUse(const std::vector<CodeRange> &ranges, unsigned timeout_ms = 200);
+/// For each set of ranges (one per version waiting to be freed), whether some thread (the
+/// calling one included) may still execute code in it, decided with one stop of each thread:
+/// result[i] is true if set i may be in use. Uses signal SIGRTMIN+5 (docs/ARCHITECTURE.md). A thread that does not answer
+/// within `timeout_ms` makes every set count as in use and sets `*answered` to false.
+std::vector<bool> codeInUse(const std::vector<std::vector<CodeRange>> &sets,
+                            unsigned timeout_ms = 200, bool *answered = nullptr);
 
 /// The innermost address of JIT code (in `ranges`) on the stack of the calling thread, from
 /// `sp` upward; 0 if none. Used to attribute a fault inside a library call to JIT code.

@@ -55,7 +55,7 @@ TEST(Config, EmptyObjectGivesDefaults) {
   ASSERT_TRUE(result.ok()) << result.status().message();
   expectSame(*result, Config{});
   EXPECT_EQ(result->std, "c++20");
-  EXPECT_EQ(result->debounce_ms, 10u);
+  EXPECT_EQ(result->debounce_ms, 5u);
   EXPECT_EQ(result->tiering.tier1_opt, 2);
   EXPECT_EQ(result->tiering.call_threshold, 100000u);
   EXPECT_EQ(result->extensions.size(), 4u);

@@ -31,7 +31,7 @@ struct Config {
   std::string compile_commands;           ///< "compile_commands": compile_commands.json to use.
   std::vector<std::string> libraries;     ///< "libraries": -l names or paths to load for JIT code.
   std::vector<std::string> library_dirs;  ///< "library_dirs": -L search paths for "libraries".
-  unsigned debounce_ms = 10;              ///< "debounce_ms": quiet time that ends a burst of saves.
+  unsigned debounce_ms = 5;               ///< "debounce_ms": quiet time that ends a burst of saves (it overlaps the compile: no fixed delay).
   bool apply_in_background = false;       ///< "apply_in_background": apply reloads on the engine's
                                           ///< thread instead of waiting for update().
   bool header_cache = true;               ///< "header_cache": reuse parsed headers (PCH).
