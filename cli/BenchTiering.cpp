@@ -3,7 +3,7 @@
 //   - tier 0: JIT at -O0 with tier-0 call counters (tiering on, threshold out of reach),
 //   - tier 1: JIT after the engine tiered the unit up to -O2 in the background,
 // as ratios to AOT, plus the time from the first call to the tier-up; the tier-0 counter cost
-// on a trivial function; and reload latency with tiering on vs off.
+// on a trivial function; and edit-to-effect latency with tiering on (tier 0) vs off.
 #include "cli/Bench.h"
 
 #include <algorithm>
@@ -97,6 +97,27 @@ double callUntilTierUp(Kernel &k, unsigned timeout_ms) {
   return msSince(start);
 }
 
+/// Median ms from a write to the first call returning the new value, over `edits` edits of a
+/// no-include unit, with tiering on (tier 0 at -O0, counters in) or off.
+double reloadLatencyMs(bool tiering, unsigned edits) {
+  TempDir dir("tiering-latency");
+  writeFile(dir.file("value.cpp"), noIncludeUnit(0));
+  hot::Config c = tieringConfig(tiering, ~std::uint64_t(0) >> 1);
+  c.apply_in_background = false; // applied by waitForValues' update() calls
+  LiveEngine live(dir.path().string(), c);
+  std::vector<hot::Function<int()>> fns{live.function("bench_value")};
+  live.waitForValues(fns, {0});
+  std::vector<double> ms;
+  for (unsigned i = 1; i <= edits; ++i) {
+    auto start = Clock::now();
+    writeFile(dir.file("value.cpp"), noIncludeUnit(int(i)));
+    live.waitForValues(fns, {int(i)});
+    ms.push_back(msSince(start));
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
 } // namespace
 
 Json runTiering(const Options &o) {
@@ -131,6 +152,13 @@ Json runTiering(const Options &o) {
   out["tier0_counter_ns_per_call"] = ns_counted;
   out["no_counter_ns_per_call"] = ns_plain;
   out["counter_overhead_ratio"] = ns_counted / ns_plain;
+
+  // Interleaved so both see the same machine load.
+  unsigned edits = o.quick ? 5 : o.edits;
+  double off = reloadLatencyMs(false, edits), on = reloadLatencyMs(true, edits);
+  out["reload_ms_tiering_off"] = off;
+  out["reload_ms_tiering_on"] = on;
+  out["reload_on_vs_off"] = on / off;
   return out;
 }
 
@@ -146,6 +174,9 @@ void printTiering(const Json &j, std::FILE *f) {
   std::fprintf(f, "  tier-0 counter: %.2f ns/call vs %.2f without (%.2fx)\n",
                j["tier0_counter_ns_per_call"].get<double>(), j["no_counter_ns_per_call"].get<double>(),
                j["counter_overhead_ratio"].get<double>());
+  std::fprintf(f, "  reload (no includes, median): %.1f ms tiering on (tier 0) vs %.1f ms off (%.2fx)\n",
+               j["reload_ms_tiering_on"].get<double>(), j["reload_ms_tiering_off"].get<double>(),
+               j["reload_on_vs_off"].get<double>());
 }
 
 } // namespace hot::cli::bench

@@ -94,6 +94,8 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     if (s.tier > 0 && config_.tiering.native_cpu) job.args.push_back("-march=native");
     job.opt_level = s.opt_level;
     job.track_system_headers = config_.track_system_headers;
+    job.use_header_cache = config_.header_cache;
+    job.cache_dir = config_.cache_dir;
     s.compiled = frontends_[worker]->compile(job);
     s.compile_ms = msSince(start);
     s.compile_done = true;

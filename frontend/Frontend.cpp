@@ -130,13 +130,18 @@ std::vector<std::string> normalizedDependencies(const DepCollector &deps, const 
 class HotCodeGenAction : public clang::EmitLLVMOnlyAction {
 public:
   using Hook = std::function<void(clang::CompilerInstance &, clang::CodeGenerator &)>;
-  HotCodeGenAction(llvm::LLVMContext *ctx, Hook hook)
-      : EmitLLVMOnlyAction(ctx), hook_(std::move(hook)) {}
+  HotCodeGenAction(llvm::LLVMContext *ctx, Hook hook, detail::SystemPrefix &prefix)
+      : EmitLLVMOnlyAction(ctx), hook_(std::move(hook)), prefix_(prefix) {}
 
 protected:
+  bool BeginSourceFileAction(clang::CompilerInstance &ci) override {
+    ci.getPreprocessor().addPPCallbacks(prefix_.recorder(ci.getPreprocessor()));
+    return EmitLLVMOnlyAction::BeginSourceFileAction(ci);
+  }
   void ExecuteAction() override {
     EmitLLVMOnlyAction::ExecuteAction();
     clang::CompilerInstance &ci = getCompilerInstance();
+    prefix_.finish(ci.getPreprocessor());
     clang::CodeGenerator *gen = getCodeGenerator();
     if (ci.getDiagnostics().hasErrorOccurred() || !gen || !gen->GetModule()) return;
     hook_(ci, *gen);
@@ -144,6 +149,7 @@ protected:
 
 private:
   Hook hook_;
+  detail::SystemPrefix &prefix_;
 };
 
 /// The cc1 invocation, adjusted for in-memory, unoptimized, leak-free compilation.
@@ -181,7 +187,8 @@ bool hasError(const std::vector<Diagnostic> &diags) {
 /// Parses and generates IR; fills `r` (module only when clang reported no error).
 /// `pre`: the unit's cached prefix, loaded instead of parsing the headers again.
 void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const CompileJob &job,
-                   const detail::CachedPreamble *pre, CompileResult &r) {
+                   const detail::CachedPreamble *pre, CompileResult &r,
+                   detail::SystemPrefix &prefix) {
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs = llvm::vfs::getRealFileSystem();
   if (pre) {
     detail::applyPreamble(*pre, *inv, fs);
@@ -200,10 +207,10 @@ void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
   HotCodeGenAction action(r.context.get(), [&](clang::CompilerInstance &c, clang::CodeGenerator &gen) {
     llvm::TimeTraceScope scope("hot collectSymbols"); // no-op unless -ftime-trace style profiling
     detail::collectSymbols(c.getASTContext(), gen, *gen.GetModule(), r);
-  });
+  }, prefix);
   size_t first_own = r.diagnostics.size();
   bool ok = ci.ExecuteAction(action);
-  if (pre) detail::fixPreambleIncludeStacks(job.path, r.diagnostics, first_own);
+  if (pre && !pre->shared) detail::fixPreambleIncludeStacks(job.path, r.diagnostics, first_own);
   std::unique_ptr<llvm::Module> module = action.takeModule();
   r.dependencies = normalizedDependencies(*deps, job, pre); // as far as preprocessing got
   if (ok && module && !hasError(r.diagnostics)) r.module = std::move(module);
@@ -251,6 +258,47 @@ llvm::Expected<std::unique_ptr<Frontend>> Frontend::create(std::string clangxx) 
 
 Frontend::~Frontend() = default;
 
+namespace {
+
+/// The cc1 arguments without what names the main file: units with equal flags share a key.
+std::string sharedKey(const std::string &unit_key, const std::vector<std::string> &cc1,
+                      const std::string &path) {
+  std::string key = unit_key.substr(0, unit_key.find('\0') + 1); // the cwd
+  for (size_t i = 0; i < cc1.size(); ++i) {
+    const std::string &a = cc1[i];
+    if (a == "-main-file-name" || a == "-o" || a == "-dependency-file" || a == "-MT") {
+      ++i;
+      continue;
+    }
+    if (a != path) key += a + '\0';
+  }
+  return key;
+}
+
+/// The system prefix of this compile as a whole: the preamble's part first (a compile that
+/// loads a preamble does not see the prefix's directives), then the compile's own.
+std::vector<std::string> wholePrefix(const detail::CachedPreamble *pre,
+                                     const detail::SystemPrefix &own) {
+  if (!pre || pre->shared) return own.headers;
+  std::vector<std::string> out = pre->system_prefix;
+  if (pre->system_prefix_closed) return out;
+  for (const std::string &h : own.headers)
+    if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+  return out;
+}
+
+bool covers(const std::vector<std::string> &all, const std::vector<std::string> &part) {
+  for (const std::string &h : part)
+    if (std::find(all.begin(), all.end(), h) == all.end()) return false;
+  return true;
+}
+
+} // namespace
+
+/// Header cache policy: the unit's own preamble while it is fresh (body edits). When it is
+/// stale or missing and the unit has compiled before, the shared PCH of its system headers
+/// stands in (cheap for every unit a header edit reaches; see SystemPrefix.cpp); the first
+/// compile of a unit builds its preamble.
 CompileResult Frontend::compile(const CompileJob &job) {
   auto start = std::chrono::steady_clock::now();
   CompileResult r;
@@ -262,16 +310,40 @@ CompileResult Frontend::compile(const CompileJob &job) {
     if (inv && !hasError(r.diagnostics)) {
       detail::PreambleLookup cached;
       std::string key;
+      std::vector<std::string> known;
       if (job.use_header_cache) {
         auto t0 = std::chrono::steady_clock::now();
         key = State::cacheKey(cc1);
+        known = detail::knownSystemPrefix(key);
         llvm::TimeTraceScope scope("hot findPreamble");
-        cached = detail::findPreamble(key, *inv, job.path, job.contents, job.cache_dir);
+        cached = detail::findPreamble(key, *inv, job.path, job.contents, job.cache_dir,
+                                      /*may_build=*/known.empty());
+        if (!cached.preamble && !cached.known_failure && !known.empty()) {
+          cached = detail::findSharedPch(sharedKey(key, cc1.args, job.path), known, *inv);
+          if (!cached.preamble) // the shared build failed: the unit's own preamble, then
+            cached = detail::findPreamble(key, *inv, job.path, job.contents, job.cache_dir);
+        }
         r.header_cache = cached.use;
         r.header_cache_ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       }
-      runInvocation(std::move(inv), job, cached.preamble.get(), r);
+      const std::vector<Diagnostic> before = r.diagnostics;
+      detail::SystemPrefix prefix;
+      runInvocation(inv, job, cached.preamble.get(), r, prefix);
+      std::vector<std::string> now = wholePrefix(cached.preamble.get(), prefix);
+      if (cached.preamble && cached.preamble->shared && !covers(now, known)) {
+        // An edit put a #define or #pragma before a system include the PCH holds: what this
+        // compile took from the PCH may mean something else now. Compile it from source.
+        r.module.reset(); // before its context goes
+        r = CompileResult();
+        r.context = std::make_unique<llvm::LLVMContext>();
+        r.diagnostics = before;
+        detail::SystemPrefix again;
+        auto fresh = makeInvocation(state_->clangxx, cc1.args, job, r.diagnostics);
+        if (fresh) runInvocation(fresh, job, nullptr, r, again);
+        now = again.headers;
+      }
+      if (job.use_header_cache && r.module) detail::rememberSystemPrefix(key, std::move(now));
       if (cached.known_failure && r.module) detail::forgetPreambleFailure(key); // headers fixed
     }
   }

@@ -39,6 +39,11 @@ enum class HeaderCacheUse {
   Built,  ///< Built by this compile (first compile, or a covered file / the prefix / flags changed).
   Reused, ///< Reused from memory.
   Loaded, ///< Read back from `cache_dir`.
+  /// The unit's own preamble was stale (a project header in its prefix changed) and a PCH of
+  /// just the system headers it includes, shared by every unit with the same flags and
+  /// headers, stood in: built by this compile, or reused.
+  SharedBuilt,
+  SharedReused,
 };
 
 /// A function definition of the module, mapped back to its declaration.

@@ -88,8 +88,9 @@ std::optional<uint64_t> hashFile(const std::string &path) {
   return llvm::xxh3_64bits((*buf)->getBuffer());
 }
 
-/// True when every file is still what the preamble read.
-bool unchanged(const std::vector<FileStamp> &files) {
+} // namespace
+
+bool stampsUnchanged(const std::vector<FileStamp> &files) {
   for (const FileStamp &f : files) {
     llvm::sys::fs::file_status st;
     if (llvm::sys::fs::status(f.path, st)) return false; // gone
@@ -100,6 +101,32 @@ bool unchanged(const std::vector<FileStamp> &files) {
   }
   return true;
 }
+
+std::vector<FileStamp> stampSystemFiles(const std::vector<std::string> &names, bool &complete) {
+  std::vector<FileStamp> out;
+  for (const std::string &name : names) {
+    llvm::SmallString<256> opened(name);
+    llvm::sys::fs::make_absolute(opened);
+    llvm::sys::fs::file_status st;
+    if (llvm::sys::fs::status(opened, st)) {
+      complete = false;
+      continue;
+    }
+    FileStamp f;
+    f.path = opened.str().str();
+    f.system = true;
+    f.size = st.getSize();
+    f.mtime_ns = mtimeNs(st);
+    f.device = st.getUniqueID().getDevice();
+    f.inode = st.getUniqueID().getFile();
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+namespace {
+
+bool unchanged(const std::vector<FileStamp> &files) { return stampsUnchanged(files); }
 
 /// Every file the prefix entered (system headers too), in order, with its kind.
 class RecordingCollector : public clang::DependencyCollector {
@@ -127,8 +154,10 @@ public:
   explicit BuildCallbacks(std::string main) : main_(std::move(main)) {}
   void BeforeExecute(clang::CompilerInstance &ci) override {
     collector_->attachToPreprocessor(ci.getPreprocessor());
+    ci.getPreprocessor().addPPCallbacks(system_prefix.recorder(ci.getPreprocessor()));
   }
   void AfterExecute(clang::CompilerInstance &ci) override {
+    system_prefix.finish(ci.getPreprocessor());
     for (const std::string &name : collector_->getDependencies()) {
       std::string path = normalizePath(name);
       if (path == main_) continue;
@@ -169,6 +198,7 @@ public:
 
   std::vector<FileStamp> files;
   std::vector<std::pair<std::string, bool>> dependencies;
+  SystemPrefix system_prefix;
   bool stable = true; ///< Every file still matches what clang read.
 
 private:
@@ -481,6 +511,8 @@ Built build(const clang::CompilerInvocation &inv, llvm::StringRef path, llvm::St
   p->pch = (*pch)->getBuffer();
   p->files = std::move(callbacks.files);
   p->dependencies = std::move(callbacks.dependencies);
+  p->system_prefix = callbacks.system_prefix.headers;
+  p->system_prefix_closed = callbacks.system_prefix.closed;
   p->diagnostics = std::move(diags);
   out.stable = callbacks.stable;
   out.preamble = std::move(p);
@@ -491,7 +523,7 @@ Built build(const clang::CompilerInvocation &inv, llvm::StringRef path, llvm::St
 
 PreambleLookup findPreamble(const std::string &key, const clang::CompilerInvocation &inv,
                             llvm::StringRef path, llvm::StringRef contents,
-                            const std::string &cache_dir) {
+                            const std::string &cache_dir, bool may_build) {
   PreambleLookup out;
   clang::PreambleBounds bounds = clang::ComputePreambleBounds(
       inv.getLangOpts(), llvm::MemoryBufferRef(contents, path), /*MaxLines=*/0);
@@ -529,6 +561,7 @@ PreambleLookup findPreamble(const std::string &key, const clang::CompilerInvocat
     }
   }
 
+  if (!may_build) return out;
   Built b = build(inv, path, contents, bounds);
   if (!b.preamble) {
     slot->failure = Failure{prefix.str(), std::move(b.files)};
@@ -552,8 +585,20 @@ void forgetPreambleFailure(const std::string &key) {
 
 void applyPreamble(const CachedPreamble &p, clang::CompilerInvocation &inv,
                    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> &fs) {
-  // What PrecompiledPreamble::AddImplicitPreamble does, for memory- and disk-backed entries alike.
   clang::PreprocessorOptions &ppo = inv.getPreprocessorOpts();
+  if (p.shared) {
+    // -include-pch: clang includes the PCH's header by name first, so serve that too.
+    ppo.ImplicitPCHInclude = p.pch_path;
+    ppo.DisablePCHOrModuleValidation = clang::DisableValidationForModuleKind::PCH;
+    llvm::IntrusiveRefCntPtr<llvm::vfs::InMemoryFileSystem> mem(new llvm::vfs::InMemoryFileSystem());
+    mem->addFile(p.pch_path, 0, llvm::MemoryBuffer::getMemBuffer(p.pch, p.pch_path, false));
+    mem->addFile(p.header_path, 0, llvm::MemoryBuffer::getMemBuffer(p.header_text, p.header_path));
+    llvm::IntrusiveRefCntPtr<llvm::vfs::OverlayFileSystem> overlay(new llvm::vfs::OverlayFileSystem(fs));
+    overlay->pushOverlay(mem);
+    fs = overlay;
+    return;
+  }
+  // What PrecompiledPreamble::AddImplicitPreamble does, for memory- and disk-backed entries alike.
   ppo.PrecompiledPreambleBytes = {p.bounds.Size, p.bounds.PreambleEndsAtStartOfLine};
   // findPreamble() validated every input with a finer check than clang's own.
   ppo.DisablePCHOrModuleValidation = clang::DisableValidationForModuleKind::PCH;
@@ -585,7 +630,10 @@ bool isPreamblePath(llvm::StringRef path) { return path.starts_with(kPchDir); }
 
 namespace hot::fe {
 
-void clearHeaderCache() { detail::cache().clear(); }
+void clearHeaderCache() {
+  detail::cache().clear();
+  detail::clearSharedPchs();
+}
 
 void setHeaderCacheBudget(size_t bytes) { detail::cache().setBudget(bytes); }
 

@@ -13,11 +13,11 @@ BUILD_DIR="$build" bash "$root/scripts/build.sh"
 [ "${HOT_SANITIZERS:-0}" = 1 ] || exit 0
 
 # TSan: the engine and the tests that run reloads while threads call into JIT code.
-tsan_tests="concurrent_calls_during_reload_test retirement_bounds_live_versions_test transaction_all_or_nothing_test"
+tsan_tests="concurrent_calls_during_reload_test transaction_all_or_nothing_test save_during_compile_joins_transaction_test burst_of_saves_coalesced_test guarded_crash_rolls_back_test"
 BUILD_DIR="$build-tsan" BUILD_TYPE=RelWithDebInfo HOT_TARGETS="$tsan_tests" bash "$root/scripts/build.sh" \
   -DHOT_SANITIZE=thread -DHOT_BUILD_BENCHMARKS=OFF -DHOT_BUILD_SAMPLES=OFF
-(cd "$build-tsan" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-  ctest --output-on-failure -j"$jobs" --timeout 1800 -R '^(ConcurrentCalls|Retirement|Transaction)\.')
+(cd "$build-tsan" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
+  ctest --output-on-failure -j"$jobs" --timeout 1800 -R '^(ConcurrentCalls|Transaction|SaveDuringCompile|Coalescing|GuardedCrash)\.')
 
 # ASan + UBSan: every test.
 BUILD_DIR="$build-asan" BUILD_TYPE=RelWithDebInfo bash "$root/scripts/build.sh" \

@@ -414,7 +414,10 @@ TEST(FrontendCache, UnitThatIsOnlyAPrefix) {
     CompileResult a = fe->compile(job);
     CompileResult b = fe->compile(job);
     ASSERT_TRUE(a.ok() && b.ok()) << allDiagnostics(a) << allDiagnostics(b);
-    EXPECT_EQ(b.header_cache, HeaderCacheUse::Reused);
+    // The first text builds the unit's preamble; after a prefix change the shared PCH of
+    // <string> stands in.
+    EXPECT_TRUE(b.header_cache == HeaderCacheUse::Reused ||
+                b.header_cache == HeaderCacheUse::SharedReused);
     job.contents = text + "\nint after() { return 2; }\n";
     CompileResult c = fe->compile(job);
     ASSERT_TRUE(c.ok()) << allDiagnostics(c);
