@@ -96,6 +96,7 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     job.track_system_headers = config_.track_system_headers;
     job.use_header_cache = config_.header_cache;
     job.cache_dir = config_.cache_dir;
+    job.share_system_headers = true;
     s.compiled = frontends_[worker]->compile(job);
     s.compile_ms = msSince(start);
     s.compile_done = true;

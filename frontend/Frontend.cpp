@@ -287,6 +287,43 @@ std::vector<std::string> wholePrefix(const detail::CachedPreamble *pre,
   return out;
 }
 
+/// A first guess at a unit's system prefix from its text alone: the leading `#include <...>`
+/// lines of the main file, up to the first line that is anything else (a quoted include, a
+/// macro, a declaration). The compile that uses it checks it (see compile()).
+std::vector<std::string> leadingSystemIncludes(llvm::StringRef text) {
+  std::vector<std::string> out;
+  bool in_comment = false;
+  while (!text.empty()) {
+    auto [line, rest] = text.split('\n');
+    text = rest;
+    line = line.trim();
+    if (in_comment) {
+      size_t end = line.find("*/");
+      if (end == llvm::StringRef::npos) continue;
+      in_comment = false;
+      line = line.drop_front(end + 2).trim();
+    }
+    if (line.empty() || line.starts_with("//")) continue;
+    if (line.starts_with("/*")) {
+      in_comment = line.find("*/", 2) == llvm::StringRef::npos;
+      if (in_comment) continue;
+      line = line.drop_front(line.find("*/", 2) + 2).trim();
+      if (line.empty()) continue;
+    }
+    if (!line.consume_front("#")) break;
+    line = line.ltrim();
+    if (line.consume_front("pragma") && line.trim() == "once") continue;
+    if (!line.consume_front("include")) break;
+    line = line.trim();
+    if (!line.consume_front("<")) break;
+    size_t close = line.find('>');
+    if (close == llvm::StringRef::npos) break;
+    std::string name = line.take_front(close).str();
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
 bool covers(const std::vector<std::string> &all, const std::vector<std::string> &part) {
   for (const std::string &h : part)
     if (std::find(all.begin(), all.end(), h) == all.end()) return false;
@@ -315,6 +352,7 @@ CompileResult Frontend::compile(const CompileJob &job) {
         auto t0 = std::chrono::steady_clock::now();
         key = State::cacheKey(cc1);
         known = detail::knownSystemPrefix(key);
+        if (known.empty() && job.share_system_headers) known = leadingSystemIncludes(job.contents);
         llvm::TimeTraceScope scope("hot findPreamble");
         cached = detail::findPreamble(key, *inv, job.path, job.contents, job.cache_dir,
                                       /*may_build=*/known.empty());

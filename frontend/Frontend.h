@@ -31,6 +31,11 @@ struct CompileJob {
   /// Also keep header caches as files in this directory (created when missing), so a new
   /// process starts warm. "" = memory only.
   std::string cache_dir;
+  /// A unit compiled for the first time takes the <...> includes its main file starts with
+  /// from the shared system-header PCH (one build for all units with the same flags and
+  /// headers: fast first loads) instead of building a preamble of its own. Checked by the
+  /// compile: if the unit's own directives make the guess unsafe it is compiled from source.
+  bool share_system_headers = false;
 };
 
 /// What the header cache did for one compile.

@@ -124,3 +124,34 @@ TEST(SharedSystemPch, DefineAddedInFrontOfASharedHeaderCompilesFromSource) {
   // Now only <vector> (proj.h includes it before the #define) comes from a shared PCH.
   EXPECT_EQ(next.header_cache, HeaderCacheUse::SharedBuilt);
 }
+
+TEST(SharedSystemPch, FirstCompileCanShareTheLeadingSystemIncludes) {
+  TempDir dir;
+  auto fe = makeFrontend();
+  ASSERT_TRUE(fe);
+  auto job = [&](const std::string &name, const std::string &text) {
+    CompileJob j;
+    j.path = dir.file(name);
+    j.contents = text;
+    j.share_system_headers = true;
+    writeFile(j.path, text);
+    return j;
+  };
+  const std::string body = "int value() { return int(std::string(\"abc\").size()); }\n";
+  CompileResult a = fe->compile(job("a.cpp", "// a\n#include <string>\n#include <vector>\n" + body));
+  CompileResult b = fe->compile(job("b.cpp", "/* b */\n#include <string>\n#include <vector>\n" + body));
+  ASSERT_TRUE(a.ok() && b.ok()) << allDiagnostics(a) << allDiagnostics(b);
+  EXPECT_EQ(a.header_cache, HeaderCacheUse::SharedBuilt);
+  EXPECT_EQ(b.header_cache, HeaderCacheUse::SharedReused) << "one PCH for both first compiles";
+
+  // A forced include (-include cfg.h) is part of the flag set: the PCH of those flags has
+  // it too (a macro it defines reaches the system headers as in an uncached compile).
+  writeFile(dir.file("cfg.h"), "#pragma once\n#define HOT_TEST_CONFIGURED 1\n");
+  CompileJob forced = job("c.cpp", "#include <string>\n#include <vector>\n" + body +
+                                       "int configured() { return HOT_TEST_CONFIGURED; }\n");
+  forced.args = {"-include", dir.file("cfg.h")};
+  CompileResult c = fe->compile(forced);
+  ASSERT_TRUE(c.ok()) << allDiagnostics(c);
+  EXPECT_EQ(c.header_cache, HeaderCacheUse::SharedBuilt);
+  EXPECT_NE(c.module->getFunction("_Z10configuredv"), nullptr);
+}
