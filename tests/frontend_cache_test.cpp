@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "TestSupport.h"
+#include "FrontendSupport.h"
 #include "llvm/IR/Function.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -19,24 +19,13 @@ using hot::fe::CompileResult;
 using hot::fe::Frontend;
 using hot::fe::HeaderCacheUse;
 using hot::test::TempDir;
+using hot::test::makeFrontend;
+using hot::test::allDiagnostics;
+using hot::test::jobFor;
+using hot::test::returnedConstant;
 using hot::test::writeFile;
 
 namespace {
-
-std::unique_ptr<Frontend> makeFrontend() {
-  auto fe = Frontend::create();
-  if (!fe) {
-    ADD_FAILURE() << llvm::toString(fe.takeError());
-    return nullptr;
-  }
-  return std::move(*fe);
-}
-
-std::string allDiagnostics(const CompileResult &r) {
-  std::string out;
-  for (const auto &d : r.diagnostics) out += d.formatted + "\n";
-  return out;
-}
 
 const hot::fe::FunctionInfo *findFunction(const CompileResult &r, const std::string &qualified) {
   for (const auto &[mangled, info] : r.functions)

@@ -9,7 +9,7 @@
 #include <thread>
 #include <typeinfo>
 
-#include "TestSupport.h"
+#include "FrontendSupport.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Instructions.h"
 
@@ -18,35 +18,13 @@ using hot::fe::CompileJob;
 using hot::fe::CompileResult;
 using hot::fe::Frontend;
 using hot::test::TempDir;
+using hot::test::makeFrontend;
+using hot::test::allDiagnostics;
+using hot::test::jobFor;
+using hot::test::returnedConstant;
 using hot::test::writeFile;
 
 namespace {
-
-std::unique_ptr<Frontend> makeFrontend() {
-  auto fe = Frontend::create();
-  if (!fe) {
-    ADD_FAILURE() << llvm::toString(fe.takeError());
-    return nullptr;
-  }
-  return std::move(*fe);
-}
-
-/// Writes `text` to `dir/name` and builds a job compiling exactly that text.
-CompileJob jobFor(const TempDir &dir, const std::string &name, const std::string &text,
-                  std::vector<std::string> args = {}) {
-  CompileJob job;
-  job.path = dir.file(name);
-  job.contents = text;
-  job.args = std::move(args);
-  writeFile(job.path, text);
-  return job;
-}
-
-std::string allDiagnostics(const CompileResult &r) {
-  std::string out;
-  for (const auto &d : r.diagnostics) out += d.formatted + "\n";
-  return out;
-}
 
 const hot::fe::FunctionInfo *findFunction(const CompileResult &r, const std::string &qualified) {
   for (const auto &[mangled, info] : r.functions)

@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "TestSupport.h"
+#include "FrontendSupport.h"
 #include "llvm/IR/Function.h"
 
 using hot::Severity;
@@ -16,42 +16,19 @@ using hot::fe::CompileResult;
 using hot::fe::Frontend;
 using hot::fe::HeaderCacheUse;
 using hot::test::TempDir;
+using hot::test::makeFrontend;
+using hot::test::allDiagnostics;
+using hot::test::jobFor;
+using hot::test::returnedConstant;
 using hot::test::writeFile;
 using hot::test::writeFileByRename;
 
 namespace {
 
-std::unique_ptr<Frontend> makeFrontend() {
-  auto fe = Frontend::create();
-  if (!fe) {
-    ADD_FAILURE() << llvm::toString(fe.takeError());
-    return nullptr;
-  }
-  return std::move(*fe);
-}
-
-std::string allDiagnostics(const CompileResult &r) {
-  std::string out;
-  for (const auto &d : r.diagnostics) out += d.formatted + "\n";
-  return out;
-}
-
 bool hasFunction(const CompileResult &r, const std::string &qualified) {
   for (const auto &[mangled, info] : r.functions)
     if (info.qualified_name == qualified) return true;
   return false;
-}
-
-/// The constant `value()` returns, read from the IR ("ret i32 N"); -1 when not found.
-int returnedConstant(const CompileResult &r) {
-  if (!r.module) return -1;
-  llvm::Function *f = r.module->getFunction("_Z5valuev");
-  if (!f) return -1;
-  std::string ir;
-  llvm::raw_string_ostream os(ir);
-  f->print(os);
-  size_t at = ir.find("ret i32 ");
-  return at == std::string::npos ? -1 : std::stoi(ir.substr(at + 8));
 }
 
 /// The unit's own preamble was stale and the shared PCH of its system headers stood in.

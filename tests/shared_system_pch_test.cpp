@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "TestSupport.h"
+#include "FrontendSupport.h"
 #include "llvm/IR/Function.h"
 
 using hot::fe::CompileJob;
@@ -15,36 +15,13 @@ using hot::fe::CompileResult;
 using hot::fe::Frontend;
 using hot::fe::HeaderCacheUse;
 using hot::test::TempDir;
+using hot::test::makeFrontend;
+using hot::test::allDiagnostics;
+using hot::test::jobFor;
+using hot::test::returnedConstant;
 using hot::test::writeFile;
 
 namespace {
-
-std::unique_ptr<Frontend> makeFrontend() {
-  auto fe = Frontend::create();
-  if (!fe) {
-    ADD_FAILURE() << llvm::toString(fe.takeError());
-    return nullptr;
-  }
-  return std::move(*fe);
-}
-
-std::string allDiagnostics(const CompileResult &r) {
-  std::string out;
-  for (const auto &d : r.diagnostics) out += d.formatted + "\n";
-  return out;
-}
-
-/// The constant value() returns ("ret i32 N" in its IR); -1 when not a constant.
-int returnedConstant(const CompileResult &r) {
-  llvm::Function *f = r.module ? r.module->getFunction("_Z5valuev") : nullptr;
-  if (!f) return -1;
-  std::string ir;
-  llvm::raw_string_ostream os(ir);
-  f->print(os);
-  size_t at = ir.find("ret i32 ");
-  if (at == std::string::npos || !isdigit(static_cast<unsigned char>(ir[at + 8]))) return -1;
-  return std::stoi(ir.substr(at + 8));
-}
 
 /// A project: inc/proj.h (project header), sys/cfg.h (a system header, -isystem, whose
 /// meaning depends on USE_BIG), and units that include them.
