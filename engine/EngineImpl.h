@@ -185,7 +185,7 @@ private:
   std::vector<std::string> watched_dirs_;
   /// Superseded versions waiting until no thread can be running them.
   std::vector<llvm::orc::JITDylib *> retiring_;
-  std::chrono::steady_clock::time_point next_scan_{}; ///< Back-off after an unanswered scan.
+  std::chrono::steady_clock::time_point next_scan_{}; ///< No retirement scan before this.
   unsigned next_unit_id_ = 1;
   std::uint64_t next_tx_ = 1;
 

@@ -111,16 +111,24 @@ struct Watcher::State {
 };
 
 Ready Watcher::State::pollFor(int timeoutMs) {
-  pollfd fds[2] = {{wakeFd, POLLIN, 0}, {inotifyFd, POLLIN, 0}};
-  int n = ::poll(fds, 2, timeoutMs);
-  // Any failure but EINTR cannot go away by retrying; ending the wait beats spinning.
-  if (n == 0 || (n < 0 && errno != EINTR))
-    return Ready::Timeout;
-  // wake() wins over pending events: they stay queued in the kernel for the next wait().
-  if (n > 0 && (fds[0].revents & POLLIN))
-    return Ready::Wake;
-  // EINTR also lands here; drain() then reads nothing and the caller polls again.
-  return Ready::Events;
+  // A signal (the retirement scan stops every thread with one) must not end the wait early:
+  // poll again for what is left of it.
+  std::optional<Clock::time_point> deadline;
+  if (timeoutMs >= 0)
+    deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+  for (;;) {
+    pollfd fds[2] = {{wakeFd, POLLIN, 0}, {inotifyFd, POLLIN, 0}};
+    int n = ::poll(fds, 2, deadline ? msUntil(*deadline) : -1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    // Any other failure cannot go away by retrying; ending the wait beats spinning.
+    if (n <= 0)
+      return Ready::Timeout;
+    // wake() wins over pending events: they stay queued in the kernel for the next wait().
+    if (fds[0].revents & POLLIN)
+      return Ready::Wake;
+    return Ready::Events;
+  }
 }
 
 void Watcher::State::drainWake() {

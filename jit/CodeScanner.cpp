@@ -18,10 +18,20 @@ namespace hot::jit {
 namespace {
 
 /// What a stopped thread tells the scanner. One scan at a time (scan_mu).
+///
+/// `request` names the thread asked and the phase in one word, so that a thread answering
+/// late (its request timed out, or a later one is for another thread) can never pass for the
+/// thread asked, and can never be left waiting in its handler:
+///   scanner: request = tid|Asked, signal tid
+///   handler: CAS tid|Asked -> tid|Claimed (fails: not for us, or given up: return at once),
+///            write the fields, request = tid|Stopped, wait while it stays tid|Stopped
+///   scanner: sees tid|Stopped, scans, request = Idle (releases the handler)
+///   timeout: CAS tid|Asked -> Idle; if that fails the handler has claimed: wait for Stopped.
 struct Probe {
-  std::atomic<int> state{0}; // 0 idle, 1 requested, 2 stopped (fields valid), 3 released
-  std::atomic<pid_t> target{0}; // only this thread answers (a late answer must not stand in)
-  std::uintptr_t handler_sp = 0, interrupted_sp = 0, pc = 0;
+  enum Phase : std::uint64_t { Idle = 0, Asked = 1, Claimed = 2, Stopped = 3 };
+  static std::uint64_t word(pid_t tid, Phase p) { return (std::uint64_t(std::uint32_t(tid)) << 2) | p; }
+  std::atomic<std::uint64_t> request{Idle};
+  std::uintptr_t handler_sp = 0, interrupted_sp = 0, pc = 0; ///< Valid in phase Stopped.
 };
 Probe probe;
 std::mutex scan_mu;
@@ -29,17 +39,20 @@ std::mutex scan_mu;
 int scanSignal() { return SIGRTMIN + 5; }
 
 void onProbe(int, siginfo_t *, void *ctx) {
-  if (probe.state.load(std::memory_order_acquire) != 1 ||
-      probe.target.load(std::memory_order_acquire) != pid_t(syscall(SYS_gettid)))
+  pid_t self = pid_t(syscall(SYS_gettid));
+  std::uint64_t asked = Probe::word(self, Probe::Asked);
+  if (!probe.request.compare_exchange_strong(asked, Probe::word(self, Probe::Claimed),
+                                             std::memory_order_acq_rel))
     return; // a stray or late signal
   auto *uc = static_cast<ucontext_t *>(ctx);
   volatile char marker = 0;
   probe.handler_sp = reinterpret_cast<std::uintptr_t>(&marker);
   probe.interrupted_sp = std::uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
   probe.pc = std::uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
-  probe.state.store(2, std::memory_order_release);
+  const std::uint64_t stopped = Probe::word(self, Probe::Stopped);
+  probe.request.store(stopped, std::memory_order_release);
   // Stay here (registers saved in the signal frame below us) until the scan is done.
-  while (probe.state.load(std::memory_order_acquire) == 2) sched_yield();
+  while (probe.request.load(std::memory_order_acquire) == stopped) sched_yield();
 }
 
 void installHandler() {
@@ -118,25 +131,26 @@ std::vector<pid_t> threadIds() {
 
 /// Stops one thread, scans its stack into `q`, lets it go. False if it did not answer in time.
 bool probeThread(pid_t tid, const std::vector<Mapping> &maps, Query &q, unsigned timeout_ms) {
-  probe.target.store(tid, std::memory_order_release);
-  probe.state.store(1, std::memory_order_release);
+  const std::uint64_t asked = Probe::word(tid, Probe::Asked), stopped = Probe::word(tid, Probe::Stopped);
+  probe.request.store(asked, std::memory_order_release);
   if (syscall(SYS_tgkill, getpid(), tid, scanSignal()) != 0) {
-    probe.state.store(0, std::memory_order_release);
+    probe.request.store(Probe::Idle, std::memory_order_release);
     return true; // the thread is gone
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (probe.state.load(std::memory_order_acquire) != 2) {
+  while (probe.request.load(std::memory_order_acquire) != stopped) {
     if (std::chrono::steady_clock::now() > deadline) {
-      // It may still answer later: the handler ignores a probe that is no longer requested.
-      probe.state.store(0, std::memory_order_release);
-      return false;
+      std::uint64_t expect = asked;
+      if (probe.request.compare_exchange_strong(expect, Probe::Idle, std::memory_order_acq_rel))
+        return false; // given up: a late handler finds Idle and returns at once
+      // The handler claimed the request just now: it is writing its answer; wait for it.
     }
     sched_yield();
   }
   q.mark(probe.pc);
   scanWords(probe.handler_sp, mappingEnd(maps, probe.handler_sp), q);
   scanWords(probe.interrupted_sp, mappingEnd(maps, probe.interrupted_sp), q);
-  probe.state.store(3, std::memory_order_release);
+  probe.request.store(Probe::Idle, std::memory_order_release); // releases the handler
   return true;
 }
 
