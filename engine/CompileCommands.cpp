@@ -1,4 +1,5 @@
 #include "engine/CompileCommands.h"
+#include "engine/Util.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -57,37 +58,6 @@ Status readWholeFile(const std::string &path, std::string &out) {
   int err = errno; // a directory opens fine and fails here with EISDIR
   ::close(fd);
   return n < 0 ? ioError(err) : Status();
-}
-
-/// nlohmann reports the position as a count of bytes read, i.e. the end of the offending
-/// token; users want the line:column where that token starts. `unexpectedLiteral` is true for
-/// "unexpected string/number/true/false/null literal" errors, where the whole token was read.
-std::pair<std::size_t, std::size_t> lineColumn(const std::string &text, std::size_t bytesRead,
-                                               bool unexpectedLiteral) {
-  std::size_t pos = std::min(bytesRead == 0 ? 0 : bytesRead - 1, text.size());
-  if (unexpectedLiteral && pos < text.size()) {
-    if (text[pos] == '"') { // back to the opening quote (skipping escaped ones)
-      for (std::size_t j = pos; j-- > 0;) {
-        std::size_t slashes = 0;
-        while (slashes < j && text[j - 1 - slashes] == '\\')
-          ++slashes;
-        if (text[j] == '"' && slashes % 2 == 0) {
-          pos = j;
-          break;
-        }
-      }
-    } else {
-      auto inToken = [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '+' || c == '-';
-      };
-      while (pos > 0 && inToken(text[pos - 1]))
-        --pos;
-    }
-  }
-  std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + long(pos), '\n'));
-  std::size_t newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
-  std::size_t column = pos - (newline == std::string::npos ? 0 : newline + 1) + 1;
-  return {line, column};
 }
 
 // ---- flag tables -------------------------------------------------------------------------
@@ -542,7 +512,7 @@ Result<CompileDatabase> CompileDatabase::fromJson(const std::string &text,
       bool literal = detail.find("unexpected ") != std::string::npos &&
                      detail.find(" literal") != std::string::npos &&
                      detail.find("invalid literal") == std::string::npos;
-      auto [line, column] = lineColumn(text, e.byte, literal);
+      auto [line, column] = util::jsonErrorPosition(text, e.byte, literal);
       return Status(ErrorCode::ConfigError, path + ":" + std::to_string(line) + ":" +
                                                 std::to_string(column) + ": " + detail);
     }

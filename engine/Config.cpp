@@ -1,5 +1,7 @@
 // engine/: hot::Config to and from JSON, with errors that name the key; hot::toString(ErrorCode).
 #include "hot/config.h"
+
+#include "engine/Util.h"
 #include "hot/status.h"
 
 #include <fcntl.h>
@@ -210,19 +212,9 @@ private:
   const std::string &origin_;
 };
 
-/// nlohmann reports the position as a count of bytes read; users want line:column.
-std::pair<std::size_t, std::size_t> lineColumn(const std::string &text, std::size_t bytesRead) {
-  // The offending character is the last one read.
-  std::size_t pos = std::min(bytesRead == 0 ? 0 : bytesRead - 1, text.size());
-  std::size_t line = 1 + std::count(text.begin(), text.begin() + pos, '\n');
-  std::size_t newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
-  std::size_t column = pos - (newline == std::string::npos ? 0 : newline + 1) + 1;
-  return {line, column};
-}
-
 Status syntaxError(const std::string &text, const std::string &origin,
                    const Json::parse_error &e) {
-  auto [line, column] = lineColumn(text, e.byte);
+  auto [line, column] = util::jsonErrorPosition(text, e.byte);
   // what() is "[json.exception.parse_error.101] parse error at line 1, column 2: <detail>";
   // keep only the detail, since we lead with our own file:line:col.
   std::string what = e.what();

@@ -34,6 +34,7 @@ struct SymbolRecord {
   std::string file;
   unsigned line = 0, column = 0;
   bool is_extern_c = false, is_user = false;
+  std::string member_of;               ///< Non-static member function of this class ("" if not).
   int owner = -1;                      ///< Unit whose version provides the body (-1: none yet).
   unsigned owner_version = 0;
 };

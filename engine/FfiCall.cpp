@@ -122,53 +122,6 @@ bool parseSignature(const std::string &encoding, Signature &sig) {
   return true;
 }
 
-// ---- member functions (no `this` in the recorded type) -------------------------------------
-
-/// The C++ mangled name of a stub symbol ("__hot.<unit>.<name>" for internal-linkage ones).
-std::string mangledOf(const std::string &symbol) {
-  if (symbol.rfind("__hot.", 0) != 0) return symbol;
-  size_t dot = symbol.find('.', 6);
-  return dot == std::string::npos ? symbol : symbol.substr(dot + 1);
-}
-
-struct Demangled {
-  bool ok = false, ctor_or_dtor = false, qualified_method = false;
-  std::string context; ///< "game" for game::f, "Foo" for Foo::get.
-};
-
-Demangled demangleParts(const std::string &mangled) {
-  Demangled d;
-  if (mangled.rfind("_Z", 0) != 0) return d;
-  llvm::ItaniumPartialDemangler pd;
-  if (pd.partialDemangle(mangled.c_str()) || !pd.isFunction()) return d;
-  d.ok = true;
-  d.ctor_or_dtor = pd.isCtorOrDtor();
-  d.qualified_method = pd.hasFunctionQualifiers(); // const, volatile, &, &&: only methods
-  size_t n = 0;
-  if (char *ctx = pd.getFunctionDeclContextName(nullptr, &n)) {
-    d.context = ctx;
-    std::free(ctx);
-  }
-  return d;
-}
-
-std::string lastComponent(const std::string &scope) {
-  size_t end = scope.size();
-  if (end && scope.back() == '>') { // Foo<int>: the class name is Foo
-    int depth = 0;
-    for (size_t i = end; i-- > 0;) {
-      if (scope[i] == '>') ++depth;
-      else if (scope[i] == '<' && --depth == 0) {
-        end = i;
-        break;
-      }
-    }
-  }
-  size_t colon = scope.rfind("::", end);
-  size_t begin = colon == std::string::npos || colon > end ? 0 : colon + 2;
-  return scope.substr(begin, end - begin);
-}
-
 // ---- text <-> values ------------------------------------------------------------------------
 
 bool parseBool(std::string_view s, bool &out) {
@@ -395,7 +348,7 @@ struct Candidate {
   std::string symbol, display, encoding, file;
   unsigned line = 0;
   void *stub = nullptr;
-  std::string member_of; ///< Non-empty: looks like a non-static member function of this class.
+  std::string member_of; ///< Non-empty: a non-static member function of this class.
   Signature sig;
   bool parsed = false;
 };
@@ -431,32 +384,7 @@ Result<std::string> HotEngine::Impl::callByName(std::string_view name,
       c.line = rec->line;
       c.stub = stubs_->stub(rec->stub);
       // The recorded type of a member function has no `this`: calling one would pass garbage.
-      if (!rec->is_extern_c) {
-        Demangled d = demangleParts(mangledOf(rec->symbol));
-        if (d.ok && (d.ctor_or_dtor || d.qualified_method)) {
-          c.member_of = d.context;
-        } else if (d.ok && !d.context.empty()) {
-          // Is the enclosing scope a class? Known when it has a constructor, destructor,
-          // qualified method or vtable among the engine's symbols.
-          std::string prefix = d.context + "::";
-          std::string cls = lastComponent(d.context);
-          for (auto &[sym, other] : symbols_) {
-            if (other->qualified.rfind(prefix, 0) != 0) continue;
-            std::string member = other->qualified.substr(prefix.size());
-            if (member == cls || member == "~" + cls) {
-              c.member_of = d.context;
-              break;
-            }
-            Demangled od = demangleParts(mangledOf(sym));
-            if (od.ok && od.context == d.context && (od.ctor_or_dtor || od.qualified_method)) {
-              c.member_of = d.context;
-              break;
-            }
-          }
-          for (auto &[key, entry] : state_)
-            if (entry.display == "vtable for " + d.context) c.member_of = d.context;
-        }
-      }
+      c.member_of = rec->member_of;
       candidates.push_back(std::move(c));
     }
   }

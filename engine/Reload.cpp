@@ -173,6 +173,7 @@ Status HotEngine::Impl::decideFunctions(Transaction &tx, Staged &s) {
       rec->line = c.info->line;
       rec->column = c.info->column;
       rec->is_extern_c = c.info->is_extern_c;
+      if (c.info->is_member) rec->member_of = c.info->member_of;
     } else {
       rec->display = llvm::demangle(c.mangled);
     }

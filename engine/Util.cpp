@@ -1,5 +1,6 @@
 #include "engine/Util.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
@@ -50,6 +51,37 @@ std::string absolutePath(const std::string &path) {
   std::error_code ec;
   auto p = std::filesystem::absolute(path, ec);
   return (ec ? std::filesystem::path(path) : p).lexically_normal().string();
+}
+
+/// nlohmann reports the position as a count of bytes read, i.e. the end of the offending
+/// token; users want the line:column where that token starts. `unexpectedLiteral` is true for
+/// "unexpected string/number/true/false/null literal" errors, where the whole token was read.
+std::pair<std::size_t, std::size_t> jsonErrorPosition(const std::string &text, std::size_t bytesRead,
+                                                      bool unexpectedLiteral) {
+  std::size_t pos = std::min(bytesRead == 0 ? 0 : bytesRead - 1, text.size());
+  if (unexpectedLiteral && pos < text.size()) {
+    if (text[pos] == '"') { // back to the opening quote (skipping escaped ones)
+      for (std::size_t j = pos; j-- > 0;) {
+        std::size_t slashes = 0;
+        while (slashes < j && text[j - 1 - slashes] == '\\')
+          ++slashes;
+        if (text[j] == '"' && slashes % 2 == 0) {
+          pos = j;
+          break;
+        }
+      }
+    } else {
+      auto inToken = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '+' || c == '-';
+      };
+      while (pos > 0 && inToken(text[pos - 1]))
+        --pos;
+    }
+  }
+  std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + long(pos), '\n'));
+  std::size_t newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+  std::size_t column = pos - (newline == std::string::npos ? 0 : newline + 1) + 1;
+  return {line, column};
 }
 
 } // namespace hot::util

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -19,6 +20,11 @@ std::int64_t nowMs();
 inline double msSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
+/// Line and column (1-based) of a JSON parse error that nlohmann reports as `bytesRead` (the
+/// end of the offending token). With `unexpectedLiteral` ("unexpected string/number/...
+/// literal" errors, where the whole token was read) it is where that token starts.
+std::pair<std::size_t, std::size_t> jsonErrorPosition(const std::string &text, std::size_t bytesRead,
+                                                      bool unexpectedLiteral = false);
 /// Lexically normalized absolute path.
 std::string absolutePath(const std::string &path);
 

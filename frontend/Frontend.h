@@ -61,6 +61,10 @@ struct FunctionInfo {
   unsigned line = 0, column = 0;
   bool in_system_header = false; ///< Comes from a system header (std::, ...): not user code.
   bool is_extern_c = false;
+  /// A non-static member function (constructors and destructors too): it takes `this`, which
+  /// `type_encoding` leaves out. `member_of` names its class.
+  bool is_member = false;
+  std::string member_of;
 };
 
 /// A global variable (or static member / function-local static) of the module.

@@ -143,6 +143,10 @@ public:
     info.column = loc.column;
     info.in_system_header = loc.in_system_header;
     info.is_extern_c = def.isExternC();
+    if (const auto *md = llvm::dyn_cast<clang::CXXMethodDecl>(&def); md && md->isInstance()) {
+      info.is_member = true;
+      info.member_of = md->getParent()->getQualifiedNameAsString();
+    }
     out_.functions[info.mangled] = std::move(info);
   }
 

@@ -60,6 +60,15 @@ struct Counter {
   int n;
 };
 int use_counter() { Counter c; return c.get() + c.peek(); }
+
+// Nothing but a plain member function and a static one: the class is known only from the
+// declarations, not from constructors, vtables or const qualifiers.
+struct Bare {
+  int twice() { return 2 * v; }
+  static int triple(int x) { return 3 * x; }
+  int v;
+};
+int use_bare() { Bare b{4}; return b.twice() + Bare::triple(1); }
 )";
 
 class CallByName : public ::testing::Test {
@@ -192,6 +201,8 @@ TEST_F(CallByName, UnsupportedSignaturesAreRefusedBeforeCalling) {
   hot::Status method = fail("Counter::get");
   EXPECT_TRUE(contains(method.message(), "member function of 'Counter'")) << method.message();
   EXPECT_TRUE(contains(fail("Counter::peek").message(), "member function"));
+  EXPECT_TRUE(contains(fail("Bare::twice").message(), "member function of 'Bare'"));
+  EXPECT_EQ(call("Bare::triple", {"5"}), "15") << "a static member function needs no object";
 }
 
 TEST_F(CallByName, ReachesTheNewestBodyAfterAnEdit) {
