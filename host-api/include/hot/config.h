@@ -35,7 +35,9 @@ struct Config {
   bool apply_in_background = false;       ///< "apply_in_background": apply reloads on the engine's
                                           ///< thread instead of waiting for update().
   bool header_cache = true;               ///< "header_cache": reuse parsed headers (PCH).
-  std::string cache_dir;                  ///< "cache_dir": on-disk header cache ("" = memory only).
+  /// "cache_dir": also keep units' own preambles on disk ("" = memory only). The shared
+  /// system-header PCHs (one per flag set, see docs/ARCHITECTURE.md) stay in memory.
+  std::string cache_dir;
   unsigned history = 4;                   ///< "history": versions kept per unit (rollback depth).
   unsigned compile_threads = 0;           ///< "compile_threads": first-load parallelism (0 = cores).
   bool track_system_headers = false;      ///< "track_system_headers": reload on system header edits.
