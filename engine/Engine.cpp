@@ -482,14 +482,16 @@ void HotEngine::Impl::retireOld(Unit &u) {
 }
 
 /// Frees the retiring versions no thread is inside (see jit/CodeScanner.h), all decided by one
-/// scan. Called with mu_ (after each commit and at each update()). A thread that does not answer the scan's signal (it blocks the signal,
-/// or a sanitizer defers it) would make every reload wait for it: after such a scan the next
-/// one waits a second, and the versions stay mapped meanwhile (the safe answer).
+/// scan. Called with mu_ (after each commit and at each update()). A thread that does not
+/// answer the scan's signal (it blocks the signal, or a sanitizer defers it) would make every
+/// reload wait for it: after such a scan the next one waits a second, and the versions stay
+/// mapped meanwhile (the safe answer).
 void HotEngine::Impl::retirePending() {
-  if (retiring_.empty() || std::chrono::steady_clock::now() < next_scan_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (retiring_.empty() || now < next_scan_) return;
   // A host may call update() in a tight loop, and a version often stays referenced for a
   // while (a stale value in a live stack frame): scan at most every 10 ms, not every call.
-  next_scan_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(10);
+  next_scan_ = now + std::chrono::milliseconds(10);
   std::vector<std::vector<jit::CodeRange>> sets;
   for (llvm::orc::JITDylib *jd : retiring_) sets.push_back(jit_->codeRanges(jd));
   bool answered = true;

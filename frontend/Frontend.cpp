@@ -333,9 +333,9 @@ bool covers(const std::vector<std::string> &all, const std::vector<std::string> 
 } // namespace
 
 /// Header cache policy: the unit's own preamble while it is fresh (body edits). When it is
-/// stale or missing and the unit has compiled before, the shared PCH of its system headers
-/// stands in (cheap for every unit a header edit reaches; see SystemPrefix.cpp); the first
-/// compile of a unit builds its preamble.
+/// stale or missing and the unit's system prefix is known (from an earlier compile, or guessed
+/// from its leading <...> includes with `share_system_headers`), the shared PCH of those
+/// headers stands in (see SystemPrefix.cpp); otherwise the unit's preamble is built.
 CompileResult Frontend::compile(const CompileJob &job) {
   auto start = std::chrono::steady_clock::now();
   CompileResult r;

@@ -102,31 +102,35 @@ bool stampsUnchanged(const std::vector<FileStamp> &files) {
   return true;
 }
 
+bool stampFile(llvm::StringRef name, bool system, FileStamp &f) {
+  // By the name clang opened (made absolute, "x/../" kept: through a symlinked directory it
+  // may be another file than the normalized dependency path).
+  llvm::SmallString<256> opened(name);
+  llvm::sys::fs::make_absolute(opened);
+  llvm::sys::fs::file_status st;
+  if (llvm::sys::fs::status(opened, st)) return false;
+  f.path = opened.str().str();
+  f.system = system;
+  f.size = st.getSize();
+  f.mtime_ns = mtimeNs(st);
+  f.device = st.getUniqueID().getDevice();
+  f.inode = st.getUniqueID().getFile();
+  return true;
+}
+
 std::vector<FileStamp> stampSystemFiles(const std::vector<std::string> &names, bool &complete) {
   std::vector<FileStamp> out;
   for (const std::string &name : names) {
-    llvm::SmallString<256> opened(name);
-    llvm::sys::fs::make_absolute(opened);
-    llvm::sys::fs::file_status st;
-    if (llvm::sys::fs::status(opened, st)) {
-      complete = false;
-      continue;
-    }
     FileStamp f;
-    f.path = opened.str().str();
-    f.system = true;
-    f.size = st.getSize();
-    f.mtime_ns = mtimeNs(st);
-    f.device = st.getUniqueID().getDevice();
-    f.inode = st.getUniqueID().getFile();
-    out.push_back(std::move(f));
+    if (stampFile(name, /*system=*/true, f))
+      out.push_back(std::move(f));
+    else
+      complete = false;
   }
   return out;
 }
 
 namespace {
-
-bool unchanged(const std::vector<FileStamp> &files) { return stampsUnchanged(files); }
 
 /// Every file the prefix entered (system headers too), in order, with its kind.
 class RecordingCollector : public clang::DependencyCollector {
@@ -164,21 +168,10 @@ public:
       bool system = collector_->isSystem(name);
       dependencies.emplace_back(path, system);
       FileStamp f;
-      // Stamp the file by the name clang opened (made absolute, "x/../" kept: through a
-      // symlinked directory it may be another file than the normalized dependency path).
-      llvm::SmallString<256> opened(name);
-      llvm::sys::fs::make_absolute(opened);
-      f.path = opened.str().str();
-      f.system = system;
-      llvm::sys::fs::file_status st;
-      if (llvm::sys::fs::status(f.path, st)) {
+      if (!stampFile(name, system, f)) {
         stable = false;
         continue;
       }
-      f.size = st.getSize();
-      f.mtime_ns = mtimeNs(st);
-      f.device = st.getUniqueID().getDevice();
-      f.inode = st.getUniqueID().getFile();
       if (!system) {
         // Hash what clang parsed, not what is on disk now: a file edited during the build
         // then fails the check instead of hiding behind a fresh stamp.
@@ -537,7 +530,7 @@ PreambleLookup findPreamble(const std::string &key, const clang::CompilerInvocat
   std::shared_ptr<Slot> slot = c.slot(key);
   std::lock_guard<std::mutex> building(slot->build_mu);
   if (std::shared_ptr<const CachedPreamble> cur = c.current(*slot)) {
-    if (matches(*cur) && unchanged(cur->files)) {
+    if (matches(*cur) && stampsUnchanged(cur->files)) {
       c.touch(*slot);
       out.preamble = std::move(cur);
       out.use = HeaderCacheUse::Reused;
@@ -545,7 +538,7 @@ PreambleLookup findPreamble(const std::string &key, const clang::CompilerInvocat
     }
     c.publish(*slot, nullptr); // stale: never handed out again
   }
-  if (slot->failure && slot->failure->prefix == prefix && unchanged(slot->failure->files)) {
+  if (slot->failure && slot->failure->prefix == prefix && stampsUnchanged(slot->failure->files)) {
     out.known_failure = true; // would fail the same way: compile without a cache
     return out;
   }
@@ -553,7 +546,7 @@ PreambleLookup findPreamble(const std::string &key, const clang::CompilerInvocat
 
   if (!cache_dir.empty()) {
     if (std::shared_ptr<CachedPreamble> disk = load(cache_dir, key, prefix, bounds);
-        disk && unchanged(disk->files)) {
+        disk && stampsUnchanged(disk->files)) {
       c.publish(*slot, disk);
       out.preamble = std::move(disk);
       out.use = HeaderCacheUse::Loaded;
@@ -586,26 +579,21 @@ void forgetPreambleFailure(const std::string &key) {
 void applyPreamble(const CachedPreamble &p, clang::CompilerInvocation &inv,
                    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> &fs) {
   clang::PreprocessorOptions &ppo = inv.getPreprocessorOpts();
+  // findPreamble()/findSharedPch() validated every input with a finer check than clang's own.
+  ppo.DisablePCHOrModuleValidation = clang::DisableValidationForModuleKind::PCH;
+  llvm::IntrusiveRefCntPtr<llvm::vfs::InMemoryFileSystem> mem(new llvm::vfs::InMemoryFileSystem());
   if (p.shared) {
     // -include-pch: clang includes the PCH's header by name first, so serve that too.
     ppo.ImplicitPCHInclude = p.pch_path;
-    ppo.DisablePCHOrModuleValidation = clang::DisableValidationForModuleKind::PCH;
-    llvm::IntrusiveRefCntPtr<llvm::vfs::InMemoryFileSystem> mem(new llvm::vfs::InMemoryFileSystem());
-    mem->addFile(p.pch_path, 0, llvm::MemoryBuffer::getMemBuffer(p.pch, p.pch_path, false));
     mem->addFile(p.header_path, 0, llvm::MemoryBuffer::getMemBuffer(p.header_text, p.header_path));
-    llvm::IntrusiveRefCntPtr<llvm::vfs::OverlayFileSystem> overlay(new llvm::vfs::OverlayFileSystem(fs));
-    overlay->pushOverlay(mem);
-    fs = overlay;
-    return;
+  } else {
+    // What PrecompiledPreamble::AddImplicitPreamble does, for memory- and disk-backed entries.
+    ppo.PrecompiledPreambleBytes = {p.bounds.Size, p.bounds.PreambleEndsAtStartOfLine};
+    ppo.UsePredefines = false; // the preamble carries them
+    ppo.ImplicitPCHInclude = kPchPath.str();
   }
-  // What PrecompiledPreamble::AddImplicitPreamble does, for memory- and disk-backed entries alike.
-  ppo.PrecompiledPreambleBytes = {p.bounds.Size, p.bounds.PreambleEndsAtStartOfLine};
-  // findPreamble() validated every input with a finer check than clang's own.
-  ppo.DisablePCHOrModuleValidation = clang::DisableValidationForModuleKind::PCH;
-  ppo.UsePredefines = false; // the preamble carries them
-  ppo.ImplicitPCHInclude = kPchPath.str();
-  llvm::IntrusiveRefCntPtr<llvm::vfs::InMemoryFileSystem> mem(new llvm::vfs::InMemoryFileSystem());
-  mem->addFile(kPchPath, 0, llvm::MemoryBuffer::getMemBuffer(p.pch, kPchPath, false));
+  mem->addFile(ppo.ImplicitPCHInclude, 0,
+               llvm::MemoryBuffer::getMemBuffer(p.pch, ppo.ImplicitPCHInclude, false));
   llvm::IntrusiveRefCntPtr<llvm::vfs::OverlayFileSystem> overlay(new llvm::vfs::OverlayFileSystem(fs));
   overlay->pushOverlay(mem);
   fs = overlay;

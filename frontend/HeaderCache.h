@@ -84,6 +84,8 @@ std::vector<std::string> knownSystemPrefix(const std::string &key);
 
 /// True when every file is still what a cache entry read.
 bool stampsUnchanged(const std::vector<FileStamp> &files);
+/// Stamps `name` as clang opened it (size, ns mtime, identity; no hash). False if it is gone.
+bool stampFile(llvm::StringRef name, bool system, FileStamp &f);
 /// Stamps of `names` as clang opened them now (system files only: nothing is hashed).
 std::vector<FileStamp> stampSystemFiles(const std::vector<std::string> &names, bool &complete);
 
