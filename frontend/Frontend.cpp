@@ -15,10 +15,12 @@
 #include "clang/Driver/Tool.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/CompilerInvocation.h"
+#include "clang/Frontend/MultiplexConsumer.h"
 #include "clang/Frontend/Utils.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "frontend/FrontendInternal.h"
 #include "frontend/HeaderCache.h"
+#include "frontend/Outline.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TimeProfiler.h"
@@ -130,10 +132,19 @@ std::vector<std::string> normalizedDependencies(const DepCollector &deps, const 
 class HotCodeGenAction : public clang::EmitLLVMOnlyAction {
 public:
   using Hook = std::function<void(clang::CompilerInstance &, clang::CodeGenerator &)>;
-  HotCodeGenAction(llvm::LLVMContext *ctx, Hook hook, detail::SystemPrefix &prefix)
-      : EmitLLVMOnlyAction(ctx), hook_(std::move(hook)), prefix_(prefix) {}
+  HotCodeGenAction(llvm::LLVMContext *ctx, Hook hook, detail::SystemPrefix &prefix,
+                   detail::OutlineRecorder &outline)
+      : EmitLLVMOnlyAction(ctx), hook_(std::move(hook)), prefix_(prefix), outline_(outline) {}
 
 protected:
+  std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance &ci,
+                                                        llvm::StringRef file) override {
+    std::vector<std::unique_ptr<clang::ASTConsumer>> both;
+    both.push_back(EmitLLVMOnlyAction::CreateASTConsumer(ci, file));
+    if (!both.back()) return nullptr;
+    both.push_back(outline_.consumer());
+    return std::make_unique<clang::MultiplexConsumer>(std::move(both));
+  }
   bool BeginSourceFileAction(clang::CompilerInstance &ci) override {
     ci.getPreprocessor().addPPCallbacks(prefix_.recorder(ci.getPreprocessor()));
     return EmitLLVMOnlyAction::BeginSourceFileAction(ci);
@@ -150,6 +161,7 @@ protected:
 private:
   Hook hook_;
   detail::SystemPrefix &prefix_;
+  detail::OutlineRecorder &outline_;
 };
 
 /// The cc1 invocation, adjusted for in-memory, unoptimized, leak-free compilation.
@@ -184,12 +196,36 @@ bool hasError(const std::vector<Diagnostic> &diags) {
   return false;
 }
 
+/// A patch compile skips bodies: what only they used looks unused, and it is not.
+void quietUnusedWarnings(clang::CompilerInvocation &inv) {
+  for (const char *w : {"no-unused-function", "no-unneeded-internal-declaration",
+                        "no-unused-variable", "no-unused-const-variable", "no-unused-private-field",
+                        "no-unused-member-function", "no-unused-template"})
+    inv.getDiagnosticOpts().Warnings.push_back(w);
+}
+
+/// Every project file this compile read (the prefix's from when its cache was built).
+std::vector<std::pair<std::string, std::uint64_t>> projectFiles(const clang::SourceManager &sm,
+                                                                const detail::CachedPreamble *pre) {
+  auto files = detail::readProjectFiles(sm);
+  if (pre)
+    for (const detail::FileStamp &f : pre->files)
+      if (f.hashed && !f.system) files.push_back({f.path, f.hash});
+  return files;
+}
+
 /// Parses and generates IR; fills `r` (module only when clang reported no error).
 /// `pre`: the unit's cached prefix, loaded instead of parsing the headers again.
+/// `plan`: bodies to skip (a patch compile against job.base), or null.
 void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const CompileJob &job,
                    const detail::CachedPreamble *pre, CompileResult &r,
-                   detail::SystemPrefix &prefix) {
+                   detail::SystemPrefix &prefix, const detail::PatchPlan *plan,
+                   const std::string &key) {
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs = llvm::vfs::getRealFileSystem();
+  if (plan) {
+    inv->getFrontendOpts().SkipFunctionBodies = true; // asks the recorder body by body
+    quietUnusedWarnings(*inv);
+  }
   if (pre) {
     detail::applyPreamble(*pre, *inv, fs);
     // Clang reports nothing for headers it does not parse: replay what the build reported.
@@ -204,10 +240,17 @@ void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
   auto deps = std::make_shared<DepCollector>(job.track_system_headers);
   ci.addDependencyCollector(deps);
 
-  HotCodeGenAction action(r.context.get(), [&](clang::CompilerInstance &c, clang::CodeGenerator &gen) {
+  detail::OutlineRecorder outline(plan);
+  auto afterCodegen = [&](clang::CompilerInstance &c, clang::CodeGenerator &gen) {
     llvm::TimeTraceScope scope("hot collectSymbols"); // no-op unless -ftime-trace style profiling
     detail::collectSymbols(c.getASTContext(), gen, *gen.GetModule(), r);
-  }, prefix);
+    r.outline = outline.finish(c.getASTContext(), job.contents, key,
+                               projectFiles(c.getSourceManager(), pre));
+    r.skipped = outline.skippedSymbols(c.getASTContext());
+    r.patch = plan != nullptr;
+    r.bodies_changed = plan ? plan->changed : 0;
+  };
+  HotCodeGenAction action(r.context.get(), afterCodegen, prefix, outline);
   size_t first_own = r.diagnostics.size();
   bool ok = ci.ExecuteAction(action);
   if (pre && !pre->shared) detail::fixPreambleIncludeStacks(job.path, r.diagnostics, first_own);
@@ -346,11 +389,13 @@ CompileResult Frontend::compile(const CompileJob &job) {
     auto inv = makeInvocation(state_->clangxx, cc1.args, job, r.diagnostics);
     if (inv && !hasError(r.diagnostics)) {
       detail::PreambleLookup cached;
-      std::string key;
+      std::string key = State::cacheKey(cc1);
       std::vector<std::string> known;
+      std::optional<detail::PatchPlan> plan;
+      if (job.base && job.base->key == key && detail::filesUnchanged(*job.base))
+        plan = detail::planPatch(*job.base, job.contents);
       if (job.use_header_cache) {
         auto t0 = std::chrono::steady_clock::now();
-        key = State::cacheKey(cc1);
         known = detail::knownSystemPrefix(key);
         if (known.empty() && job.share_system_headers) known = leadingSystemIncludes(job.contents);
         llvm::TimeTraceScope scope("hot findPreamble");
@@ -367,7 +412,8 @@ CompileResult Frontend::compile(const CompileJob &job) {
       }
       const std::vector<Diagnostic> before = r.diagnostics;
       detail::SystemPrefix prefix;
-      runInvocation(inv, job, cached.preamble.get(), r, prefix);
+      const detail::PatchPlan *planned = plan ? &*plan : nullptr;
+      runInvocation(inv, job, cached.preamble.get(), r, prefix, planned, key);
       std::vector<std::string> now = wholePrefix(cached.preamble.get(), prefix);
       if (cached.preamble && cached.preamble->shared && !covers(now, known)) {
         // An edit put a #define or #pragma before a system include the PCH holds: what this
@@ -378,7 +424,7 @@ CompileResult Frontend::compile(const CompileJob &job) {
         r.diagnostics = before;
         detail::SystemPrefix again;
         auto fresh = makeInvocation(state_->clangxx, cc1.args, job, r.diagnostics);
-        if (fresh) runInvocation(fresh, job, nullptr, r, again);
+        if (fresh) runInvocation(fresh, job, nullptr, r, again, planned, key);
         now = again.headers;
       }
       if (job.use_header_cache && r.module) detail::rememberSystemPrefix(key, std::move(now));
@@ -388,6 +434,9 @@ CompileResult Frontend::compile(const CompileJob &job) {
   if (!r.module) {
     r.functions.clear();
     r.globals.clear();
+    r.outline.reset();
+    r.skipped.clear();
+    r.patch = false;
     if (!hasError(r.diagnostics)) r.diagnostics.push_back(makeError("compilation failed"));
   }
   r.frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -15,6 +15,8 @@
 
 namespace hot::fe {
 
+struct Outline; ///< Where a compiled main file's function bodies are (frontend/Outline.h).
+
 /// What to compile and how. `args` are clang++ driver flags (e.g. "-std=c++20", "-Iinc", "-DX=1",
 /// "-O0"); the frontend adds "-c <path> -fPIC" itself and lets clang's driver pick the libstdc++
 /// include paths and the resource dir exactly like `clang++-22` would.
@@ -36,6 +38,11 @@ struct CompileJob {
   /// headers: fast first loads) instead of building a preamble of its own. Checked by the
   /// compile: if the unit's own directives make the guess unsafe it is compiled from source.
   bool share_system_headers = false;
+  /// The outline of the running version's compile. When the text differs from it only inside
+  /// function bodies (and flags and project headers are unchanged), the other bodies are
+  /// skipped: the result defines only the edited functions (`patch`), and the caller keeps the
+  /// running code of the `skipped` ones.
+  std::shared_ptr<const Outline> base;
 };
 
 /// What the header cache did for one compile.
@@ -99,6 +106,15 @@ struct CompileResult {
   double frontend_ms = 0;                 ///< Wall time of compile() (driver, parse, IR gen).
   HeaderCacheUse header_cache = HeaderCacheUse::None;
   double header_cache_ms = 0;             ///< Part of frontend_ms spent checking/building/loading it.
+  /// This compile's outline (null on failure): the `base` of the next compile of the unit.
+  std::shared_ptr<const Outline> outline;
+  /// Compiled against `base`: only the edited bodies (and what they use) are in the module.
+  bool patch = false;
+  unsigned bodies_changed = 0;            ///< With `patch`: bodies compiled because they changed.
+  /// With `patch`: mangled names of the functions whose bodies were skipped, each with true if
+  /// it is local (internal linkage). A declaration of one in the module means the new code
+  /// calls it: the caller must still have its running body.
+  std::vector<std::pair<std::string, bool>> skipped;
   bool ok() const { return module != nullptr; }
 };
 

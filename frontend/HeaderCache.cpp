@@ -81,14 +81,14 @@ int64_t mtimeNs(const llvm::sys::fs::file_status &st) {
       .count();
 }
 
+} // namespace
+
 std::optional<uint64_t> hashFile(const std::string &path) {
   auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false,
                                          /*IsVolatile=*/true);
   if (!buf) return std::nullopt;
   return llvm::xxh3_64bits((*buf)->getBuffer());
 }
-
-} // namespace
 
 bool stampsUnchanged(const std::vector<FileStamp> &files) {
   for (const FileStamp &f : files) {

@@ -82,6 +82,8 @@ private:
 void rememberSystemPrefix(const std::string &key, std::vector<std::string> headers);
 std::vector<std::string> knownSystemPrefix(const std::string &key);
 
+/// xxh3 of a file's bytes now (std::nullopt if it cannot be read).
+std::optional<uint64_t> hashFile(const std::string &path);
 /// True when every file is still what a cache entry read.
 bool stampsUnchanged(const std::vector<FileStamp> &files);
 /// Stamps `name` as clang opened it (size, ns mtime, identity; no hash). False if it is gone.

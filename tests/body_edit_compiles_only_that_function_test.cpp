@@ -1,0 +1,147 @@
+// Frontend: a compile against the running version's outline compiles only the edited bodies;
+// anything else that changed (declarations, flags, a header) makes it a full compile.
+#include "support/FrontendSupport.h"
+
+#include "frontend/Outline.h"
+
+namespace {
+using hot::test::allDiagnostics;
+using hot::test::jobFor;
+using hot::test::returnedConstant;
+
+const char *kUnit = R"(#include <vector>
+#include "helper.h"
+static int twice(int x) { return 2 * x; }
+struct Acc {
+  std::vector<int> v;
+  int sum() const { int s = 0; for (int x : v) s += x; return s; }
+};
+int value() { return @V@; }
+int other() { Acc a; a.v.push_back(twice(3)); return a.sum() + kHelper; }
+)";
+
+std::string unit(int v, const std::string &extra = "") {
+  std::string s = kUnit;
+  s.replace(s.find("@V@"), 3, std::to_string(v));
+  return s + extra;
+}
+
+bool defines(const hot::fe::CompileResult &r, const std::string &mangled) {
+  auto *f = r.module ? r.module->getFunction(mangled) : nullptr;
+  return f && !f->isDeclaration();
+}
+
+bool skipped(const hot::fe::CompileResult &r, const std::string &mangled, bool local) {
+  for (auto &[name, is_local] : r.skipped)
+    if (name == mangled) return is_local == local;
+  return false;
+}
+
+class BodyEditTest : public ::testing::Test {
+protected:
+  hot::test::TempDir dir;
+  std::unique_ptr<hot::fe::Frontend> fe = hot::test::makeFrontend();
+  void SetUp() override { hot::test::writeFile(dir.file("helper.h"), "constexpr int kHelper = 1;\n"); }
+
+  hot::fe::CompileResult compile(const std::string &text,
+                                 std::shared_ptr<const hot::fe::Outline> base) {
+    auto job = jobFor(dir, "unit.cpp", text);
+    job.base = std::move(base);
+    return fe->compile(job);
+  }
+};
+
+TEST_F(BodyEditTest, OnlyTheEditedBodyIsCompiled) {
+  auto full = compile(unit(1), nullptr);
+  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
+  EXPECT_FALSE(full.patch);
+  EXPECT_TRUE(defines(full, "_Z5otherv"));
+  ASSERT_TRUE(full.outline);
+  EXPECT_EQ(full.outline->bodies.size(), 4u); // twice, Acc::sum, value, other
+
+  auto patch = compile(unit(2), full.outline);
+  ASSERT_TRUE(patch.ok()) << allDiagnostics(patch);
+  EXPECT_TRUE(patch.patch);
+  EXPECT_EQ(patch.bodies_changed, 1u);
+  EXPECT_EQ(returnedConstant(patch), 2);
+  EXPECT_FALSE(defines(patch, "_Z5otherv"));
+  EXPECT_FALSE(defines(patch, "_ZNK3Acc3sumEv"));
+  EXPECT_TRUE(skipped(patch, "_Z5otherv", false));
+  EXPECT_TRUE(skipped(patch, "_ZL5twicei", true));
+  EXPECT_TRUE(patch.diagnostics.empty()) << allDiagnostics(patch); // no "unused" noise
+
+  // A patch's outline is the base of the next one (offsets moved with the edit).
+  auto again = compile(unit(12345), patch.outline);
+  ASSERT_TRUE(again.ok()) << allDiagnostics(again);
+  EXPECT_TRUE(again.patch);
+  EXPECT_EQ(returnedConstant(again), 12345);
+}
+
+TEST_F(BodyEditTest, EditedBodyThatNowCallsASkippedFunctionDeclaresIt) {
+  auto full = compile(unit(1), nullptr);
+  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
+  std::string text = unit(1);
+  text.replace(text.find("return 1;"), 9, "return twice(21);");
+  auto patch = compile(text, full.outline);
+  ASSERT_TRUE(patch.ok()) << allDiagnostics(patch);
+  EXPECT_TRUE(patch.patch);
+  llvm::Function *callee = patch.module->getFunction("_ZL5twicei");
+  ASSERT_NE(callee, nullptr);
+  EXPECT_TRUE(callee->isDeclaration());
+}
+
+TEST_F(BodyEditTest, DeclarationEditIsAFullCompile) {
+  auto full = compile(unit(1), nullptr);
+  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
+  std::string text = unit(1);
+  text.replace(text.find("std::vector<int> v;"), 19, "std::vector<int> v; int n = 0;");
+  auto r = compile(text, full.outline);
+  ASSERT_TRUE(r.ok()) << allDiagnostics(r);
+  EXPECT_FALSE(r.patch);
+  EXPECT_TRUE(defines(r, "_Z5otherv"));
+  auto added = compile(unit(1, "int added() { return 3; }\n"), full.outline);
+  ASSERT_TRUE(added.ok()) << allDiagnostics(added);
+  EXPECT_FALSE(added.patch); // a new function is a new declaration
+}
+
+TEST_F(BodyEditTest, HeaderOrFlagChangeIsAFullCompile) {
+  auto full = compile(unit(1), nullptr);
+  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
+  hot::test::writeFile(dir.file("helper.h"), "constexpr int kHelper = 2;\n");
+  auto r = compile(unit(2), full.outline);
+  ASSERT_TRUE(r.ok()) << allDiagnostics(r);
+  EXPECT_FALSE(r.patch);
+  EXPECT_TRUE(defines(r, "_Z5otherv"));
+
+  auto job = jobFor(dir, "unit.cpp", unit(3), {"-DEXTRA=1"});
+  job.base = r.outline;
+  auto flags = fe->compile(job);
+  ASSERT_TRUE(flags.ok()) << allDiagnostics(flags);
+  EXPECT_FALSE(flags.patch);
+}
+
+TEST_F(BodyEditTest, DirectiveInsideAnEditedBodyIsAFullCompile) {
+  auto full = compile(unit(1), nullptr);
+  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
+  std::string text = unit(1);
+  text.replace(text.find("return 1;"), 9, "\n#define ONE 1\nreturn ONE;");
+  auto r = compile(text, full.outline);
+  ASSERT_TRUE(r.ok()) << allDiagnostics(r);
+  EXPECT_FALSE(r.patch);
+  EXPECT_EQ(returnedConstant(r), 1);
+}
+
+TEST(PatchPlan, BracesInStringsAndCommentsDoNotConfuseIt) {
+  hot::fe::Outline base;
+  base.text = "int f() { return 1; }\nint g() { return 2; }\n";
+  base.bodies = {{4, 8, 20}, {26, 30, 42}};
+  auto plan = hot::fe::detail::planPatch(
+      base, "int f() { const char *s = \"}\"; /* } */ return 1; }\nint g() { return 2; }\n");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->changed, 1u);
+  ASSERT_EQ(plan->bodies.size(), 2u);
+  EXPECT_EQ(plan->skip.count(plan->bodies[1].name), 1u);
+  EXPECT_FALSE(hot::fe::detail::planPatch(base, "int f() { return 1; \nint g() { return 2; }\n"));
+}
+
+} // namespace
