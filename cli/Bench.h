@@ -136,6 +136,9 @@ std::string noIncludeUnit(int v);
 /// About 150 lines using <vector> <string> <unordered_map> <algorithm> <iostream> <memory>
 /// <functional>: classes, templates, lambdas. bench_value() returns v.
 std::string stdIncludeUnit(int v);
+/// The same unit, where the edit changes the body of simulate() (the function that uses every
+/// class and template of the file) and nothing else.
+std::string stdBodyEditUnit(int v);
 /// A project header included by headerUnit(k): its kVersion constant is v.
 std::string sharedHeader(int v);
 /// extern "C" int unit_<k>_value() returns kVersion * 100 + k from sharedHeader().

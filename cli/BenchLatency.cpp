@@ -42,7 +42,9 @@ Case headerCase() {
 
 std::vector<Case> cases() {
   return {singleUnitCase("no_includes", "unit without includes", noIncludeUnit),
-          singleUnitCase("std_includes", "150-line unit, 7 std headers", stdIncludeUnit),
+          singleUnitCase("std_includes", "150-line unit, 7 std headers, edit a constant", stdIncludeUnit),
+          singleUnitCase("std_includes_body_edit", "same unit, edit inside simulate()",
+                         stdBodyEditUnit),
           headerCase()};
 }
 

@@ -150,15 +150,13 @@ int simulate() {
   int sum = 0;
   recent.forEach([&](int w) { sum += w; });
   if (debugOutput) debugPrint(inv);
-  return received + sum + big + int(totalArea(shapes)) + inv.totalWeight();
+  return @RESULT@;
 }
 
 } // namespace game
 
 extern "C" int bench_value() {
-  static int warm = game::simulate(); // exercises the code once per version
-  (void)warm;
-  return game::kValue;
+  @CALL@
 }
 )";
 
@@ -256,7 +254,20 @@ int module_@K@_run(int n) {
 std::string noIncludeUnit(int v) {
   return "extern \"C\" int bench_value() { return " + std::to_string(v) + "; }\n";
 }
-std::string stdIncludeUnit(int v) { return replaceAll(kStdUnit, "@VALUE@", std::to_string(v)); }
+const char *kResult = "received + sum + big + int(totalArea(shapes)) + inv.totalWeight()";
+
+std::string stdIncludeUnit(int v) {
+  std::string text = replaceAll(kStdUnit, "@VALUE@", std::to_string(v));
+  text = replaceAll(text, "@RESULT@", kResult);
+  return replaceAll(text, "@CALL@", "static int warm = game::simulate(); // runs the code once\n"
+                                    "  (void)warm;\n  return game::kValue;");
+}
+std::string stdBodyEditUnit(int v) {
+  std::string text = replaceAll(kStdUnit, "@VALUE@", "0");
+  text = replaceAll(text, "@RESULT@",
+                    "(" + std::string(kResult) + ") * 0 + " + std::to_string(v));
+  return replaceAll(text, "@CALL@", "return game::simulate();");
+}
 std::string sharedHeader(int v) { return replaceAll(kSharedHeader, "@VALUE@", std::to_string(v)); }
 std::string headerUnit(int k) { return replaceAll(kHeaderUnit, "@K@", std::to_string(k)); }
 std::string loadUnit(int k) { return replaceAll(kLoadUnit, "@K@", std::to_string(k)); }

@@ -92,6 +92,7 @@ private:
         {"debounce_ms", unsignedInt(c.debounce_ms)},
         {"apply_in_background", boolean(c.apply_in_background)},
         {"header_cache", boolean(c.header_cache)},
+        {"function_patches", boolean(c.function_patches)},
         {"cache_dir", string(c.cache_dir)},
         {"history", unsignedInt(c.history)},
         {"compile_threads", unsignedInt(c.compile_threads)},
@@ -289,6 +290,7 @@ std::string Config::toJson() const {
   j["debounce_ms"] = debounce_ms;
   j["apply_in_background"] = apply_in_background;
   j["header_cache"] = header_cache;
+  j["function_patches"] = function_patches;
   j["cache_dir"] = cache_dir;
   j["history"] = history;
   j["compile_threads"] = compile_threads;

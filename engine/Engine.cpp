@@ -475,10 +475,32 @@ void HotEngine::Impl::retireOld(Unit &u) {
       ++i;
       continue;
     }
-    if (v.jd) retiring_.push_back(v.jd);
+    releaseCode(v);
     u.history.erase(u.history.begin() + long(i));
   }
   retirePending();
+}
+
+/// Every JITDylib whose code `v` runs: its own and those it borrowed bodies from.
+static std::set<llvm::orc::JITDylib *> codeOf(const Version &v) {
+  std::set<llvm::orc::JITDylib *> out;
+  if (v.jd) out.insert(v.jd);
+  for (auto &[sym, jd] : v.borrowed) out.insert(jd);
+  return out;
+}
+
+void HotEngine::Impl::holdCode(const Version &v) {
+  for (llvm::orc::JITDylib *jd : codeOf(v)) ++jd_refs_[jd];
+}
+
+/// `v` leaves its history: code no remaining version runs waits for retirement.
+void HotEngine::Impl::releaseCode(const Version &v) {
+  for (llvm::orc::JITDylib *jd : codeOf(v)) {
+    auto it = jd_refs_.find(jd);
+    if (it != jd_refs_.end() && --it->second > 0) continue;
+    if (it != jd_refs_.end()) jd_refs_.erase(it);
+    retiring_.push_back(jd);
+  }
 }
 
 /// Frees the retiring versions no thread is inside (see jit/CodeScanner.h), all decided by one

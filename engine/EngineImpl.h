@@ -56,6 +56,10 @@ struct Version {
   std::int64_t loaded_at_ms = 0;
   int tier = 0;
   std::map<std::string, void *> bodies; ///< Stub symbol -> body address in this version.
+  /// Bodies this version kept from the version it was compiled against (a function-level
+  /// recompile): stub symbol -> the JITDylib holding the code. Keeps those JITDylibs mapped.
+  std::map<std::string, llvm::orc::JITDylib *> borrowed;
+  std::shared_ptr<const fe::Outline> outline; ///< Base of the next function-level recompile.
   void *on_load = nullptr, *on_unload = nullptr;
 };
 
@@ -80,6 +84,11 @@ struct Staged {
   int opt_level = 0, tier = 0;
   fe::CompileResult compiled;
   bool compile_done = false; ///< `compiled` holds the result for `source`.
+  /// The running version when staged: a function-level recompile compiles against its
+  /// outline and keeps its other bodies (`base_bodies`: its stub symbols).
+  unsigned base_version = 0;
+  std::shared_ptr<const fe::Outline> base;
+  std::set<std::string> base_bodies;
   std::unique_ptr<jit::UnitTransform> transform;
   std::unique_ptr<llvm::Module> data;  ///< New persistent data (may be null).
   std::unique_ptr<llvm::MemoryBuffer> code_obj, data_obj;
@@ -157,6 +166,10 @@ private:
   std::vector<std::string> compileArgs(const Unit &u) const;
   Unit &unitFor(const std::string &path);
   void retireOld(Unit &u);
+  void holdCode(const Version &v);
+  void releaseCode(const Version &v);
+  bool patchUsable(const Staged &s) const;
+  Status borrowBodies(Staged &s);
   void retirePending();
   Status rollbackLocked(Unit &u);
   void message(Severity s, const std::string &text);
@@ -186,6 +199,9 @@ private:
   std::vector<std::string> watched_dirs_;
   /// Superseded versions waiting until no thread can be running them.
   std::vector<llvm::orc::JITDylib *> retiring_;
+  /// Versions in a history that hold each JITDylib (their own code, or borrowed bodies): it
+  /// retires when the last one leaves.
+  std::map<llvm::orc::JITDylib *, unsigned> jd_refs_;
   std::chrono::steady_clock::time_point next_scan_{}; ///< No retirement scan before this.
   unsigned next_unit_id_ = 1;
   std::uint64_t next_tx_ = 1;

@@ -7,6 +7,7 @@
 #include "engine/EngineImpl.h"
 #include "jit/CodeScanner.h"
 
+#include <algorithm>
 #include <csetjmp>
 #include <csignal>
 #include <cstring>
@@ -100,9 +101,15 @@ Status HotEngine::Impl::guarded(const std::function<void()> &fn) {
   char addr[32];
   snprintf(addr, sizeof addr, "0x%lx", static_cast<unsigned long>(f.addr));
   std::string what = std::string(signalName(f.signal)) + " (address " + addr + ")";
+  // Newest first: a running version also runs the bodies it borrowed from older ones.
+  auto runs = [&](const Version &v) {
+    return v.jd == jd || std::any_of(v.borrowed.begin(), v.borrowed.end(),
+                                     [&](auto &b) { return b.second == jd; });
+  };
   for (auto &[path, u] : units_)
-    for (Version &v : u->history) {
-      if (v.jd != jd || !jd) continue;
+    for (auto it = u->history.rbegin(); it != u->history.rend(); ++it) {
+      Version &v = *it;
+      if (!jd || !runs(v)) continue;
       std::string msg = path + ": version " + std::to_string(v.number) + " crashed with " +
                         what + " in '" + functionAt(v, pc, symbols_) + "'";
       bool running = &v == u->current();

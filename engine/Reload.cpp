@@ -72,9 +72,30 @@ std::unique_ptr<Transaction> HotEngine::Impl::stage(const std::vector<Unit *> &u
     s->hash = util::hashText(s->source);
     s->tier = 0;
     s->opt_level = config_.tiering.enabled ? config_.tiering.tier0_opt : config_.opt_level;
+    if (config_.function_patches) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (Version *v = u->current(); v && v->outline) {
+        s->base_version = v->number;
+        s->base = v->outline;
+        for (auto &[sym, addr] : v->bodies) s->base_bodies.insert(sym);
+      }
+    }
     tx->units.push_back(std::move(s));
   }
   return tx;
+}
+
+/// A function-level recompile can be applied only if every skipped function the new code
+/// refers to still has its body in the running version (a function that version never
+/// emitted, such as an unused inline one, has no code to keep).
+bool HotEngine::Impl::patchUsable(const Staged &s) const {
+  for (const auto &[name, local] : s.compiled.skipped) {
+    const llvm::Function *f = s.compiled.module->getFunction(name);
+    if (!f) continue; // not referenced
+    std::string symbol = local ? "__hot." + std::to_string(s.unit->id) + "." + name : name;
+    if (!s.base_bodies.count(symbol)) return false;
+  }
+  return true;
 }
 
 /// Compiles every staged unit that has no result yet (handleChanges() may have compiled some).
@@ -88,6 +109,7 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     Staged &s = *todo[i];
     auto start = Clock::now();
     fe::CompileJob job;
+    if (s.tier == 0) job.base = s.base;
     job.path = s.unit->path;
     job.contents = s.source;
     job.args = compileArgs(*s.unit);
@@ -98,6 +120,11 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     job.cache_dir = config_.cache_dir;
     job.share_system_headers = true;
     s.compiled = frontends_[worker]->compile(job);
+    if (s.compiled.ok() && s.compiled.patch && !patchUsable(s)) {
+      job.base = nullptr;
+      s.compiled.module.reset(); // before the context it lives in
+      s.compiled = frontends_[worker]->compile(job);
+    }
     s.compile_ms = msSince(start);
     s.compile_done = true;
     unsigned n = ++done;
@@ -125,7 +152,9 @@ Status HotEngine::Impl::analyze(Transaction &tx) {
     }
     s->version.number = s->unit->next_version;
     jit::TransformOptions opts{s->unit->id, s->version.number,
-                               config_.tiering.enabled && s->tier == 0};
+                               config_.tiering.enabled && s->tier == 0, {}};
+    for (const auto &[name, local] : s->compiled.skipped)
+      if (local) opts.local_declarations.push_back(name);
     s->transform = std::make_unique<jit::UnitTransform>(*s->compiled.module, s->compiled, opts);
     if (auto err = s->transform->analyze())
       return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
@@ -324,6 +353,8 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
       return linkError(s, jit_->takeSessionErrors() + text);
     }
     for (auto &c : s.transform->functions()) s.version.bodies[c.symbol] = (*addrs)[c.body];
+    if (s.compiled.patch)
+      if (Status st = borrowBodies(s); !st.ok()) return st;
     auto get = [&](const std::string &n) { return n.empty() ? nullptr : (*addrs)[n]; };
     s.init = get(s.transform->initFunction);
     s.version.on_load = get(s.transform->onLoad);
@@ -337,6 +368,23 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
     s.link_ms = msSince(start);
   }
   tx.culprit = nullptr;
+  return Status();
+}
+
+/// A function-level recompile keeps the other bodies of the version it was compiled against.
+Status HotEngine::Impl::borrowBodies(Staged &s) {
+  auto &h = s.unit->history;
+  auto base = std::find_if(h.begin(), h.end(),
+                           [&](const Version &v) { return v.number == s.base_version; });
+  if (base == h.end() || !base->jd)
+    return Status(ErrorCode::Internal, s.unit->path + ": the version this edit was compiled "
+                                                      "against is gone; save again to recompile");
+  for (auto &[sym, addr] : base->bodies) {
+    if (s.version.bodies.count(sym)) continue;
+    s.version.bodies[sym] = addr;
+    auto from = base->borrowed.find(sym);
+    s.version.borrowed[sym] = from == base->borrowed.end() ? base->jd : from->second;
+  }
   return Status();
 }
 
@@ -418,6 +466,8 @@ void HotEngine::Impl::commit(Transaction &tx) {
     for (auto &c : s.transform->newConstants) constants_.insert(c);
     std::set<std::string> keys;
     for (auto &d : s.transform->data()) keys.insert(d.key);
+    if (s.compiled.patch) // statics of the skipped functions live on with their code
+      keys.insert(u.data_keys.begin(), u.data_keys.end());
     for (auto &k : u.data_keys)
       if (!keys.count(k) && state_.count(k))
         message(Severity::Warning, u.path + ": '" + state_[k].display +
@@ -436,7 +486,9 @@ void HotEngine::Impl::commit(Transaction &tx) {
     s.version.source = s.source;
     s.version.tier = s.tier;
     s.version.jd = s.jd;
+    s.version.outline = s.compiled.outline;
     s.version.loaded_at_ms = util::nowMs();
+    holdCode(s.version);
     s.jd = nullptr;
     s.data_tracker = nullptr;
     u.history.push_back(std::move(s.version));
@@ -468,6 +520,7 @@ void HotEngine::Impl::report(Transaction &tx, const Status &status) {
     e.link_ms = s->link_ms;
     e.transaction = tx.id;
     e.tier = s->tier;
+    e.partial = s->compiled.patch;
     listener->onReload(e);
   }
 }

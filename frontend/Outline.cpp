@@ -5,6 +5,7 @@
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
+#include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/Mangle.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -110,10 +111,9 @@ std::optional<PatchPlan> planPatch(const Outline &base, llvm::StringRef text) {
     size_t close = closingBrace(text, at_new);
     if (close == kNoMatch) return std::nullopt;
     Outline::Body moved{unsigned(long(b.name) + shift), unsigned(at_new - 1), unsigned(close)};
-    if (old.slice(b.lbrace + 1, b.rbrace) == text.slice(at_new, close))
-      plan.skip.insert(moved.name);
-    else
-      ++plan.changed;
+    bool same = old.slice(b.lbrace + 1, b.rbrace) == text.slice(at_new, close);
+    (same ? plan.skip : plan.emit).insert(moved.name);
+    plan.changed += !same;
     plan.bodies.push_back(moved);
     at_old = b.rbrace;
     at_new = close;
@@ -151,7 +151,14 @@ public:
     if (!s_->plan) return false;
     auto *fd = d->getAsFunction();
     auto at = mainFileOffset(*s_->sm, d->getLocation());
-    if (!fd || !at || !s_->plan->skip.count(*at) || !skippable(*fd)) return false;
+    if (!fd || !at) return false;
+    if (s_->plan->emit.count(*at)) {
+      // An edited inline or static function may be used only by skipped code: emit it anyway
+      // (its stub then reaches the new body).
+      d->addAttr(clang::UsedAttr::CreateImplicit(d->getASTContext()));
+      return false;
+    }
+    if (!s_->plan->skip.count(*at) || !skippable(*fd)) return false;
     s_->skipped.push_back(d);
     return true;
   }

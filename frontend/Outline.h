@@ -45,6 +45,7 @@ namespace detail {
 /// How to compile a new text against an outline.
 struct PatchPlan {
   std::set<unsigned> skip;             ///< Name offsets (in the new text) of bodies to skip.
+  std::set<unsigned> emit;             ///< Name offsets of the changed bodies.
   std::vector<Outline::Body> bodies;   ///< The outline's bodies at their new offsets.
   unsigned changed = 0;                ///< Bodies whose text changed (compiled).
 };

@@ -502,6 +502,9 @@ Error verify(Module &m, const char *what) {
 
 Expected<std::unique_ptr<Module>> UnitTransform::rewrite(const SymbolOracle &oracle) {
   Rewriter r(m_, oracle, opts_, data_, functions_);
+  for (const std::string &name : opts_.local_declarations)
+    if (Function *f = m_.getFunction(name); f && f->isDeclaration())
+      f->setName("__hot." + std::to_string(opts_.unit_id) + "." + name);
   r.renameHooks(hooks_, *this);
   r.stubFunctions();
   r.renameData();

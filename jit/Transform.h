@@ -72,6 +72,9 @@ struct TransformOptions {
   unsigned unit_id = 0;
   unsigned version = 0;
   bool count_calls = false; ///< Tier-0 profiling: bump the stub's counter on entry.
+  /// Local functions the module only declares (their bodies were skipped by a function-level
+  /// recompile): references get their unit-scoped stub name.
+  std::vector<std::string> local_declarations;
 };
 
 class UnitTransform {

@@ -35,6 +35,10 @@ struct Config {
   bool apply_in_background = false;       ///< "apply_in_background": apply reloads on the engine's
                                           ///< thread instead of waiting for update().
   bool header_cache = true;               ///< "header_cache": reuse parsed headers (PCH).
+  /// "function_patches": when an edit stays inside function bodies (declarations, flags and
+  /// project headers unchanged), compile only the edited bodies; the other functions keep
+  /// their running code. Anything else is a full recompile of the unit.
+  bool function_patches = true;
   /// "cache_dir": also keep units' own preambles on disk ("" = memory only). The shared
   /// system-header PCHs (one per flag set, see docs/ARCHITECTURE.md) stay in memory.
   std::string cache_dir;

@@ -32,6 +32,9 @@ struct ReloadEvent {
   double link_ms = 0;          ///< JIT link + symbol resolution + stub redirection.
   std::uint64_t transaction = 0; ///< Units applied together share this id.
   int tier = 0;                ///< Tier of the code now running.
+  /// Only the edited function bodies were compiled (Config::function_patches); the unit's
+  /// other functions kept their running code.
+  bool partial = false;
 };
 
 /// A unit moved between tiers (tiered compilation).
