@@ -92,7 +92,7 @@ bool HotEngine::Impl::patchUsable(const Staged &s) const {
   for (const auto &[name, local] : s.compiled.skipped) {
     const llvm::Function *f = s.compiled.module->getFunction(name);
     if (!f) continue; // not referenced
-    std::string symbol = local ? "__hot." + std::to_string(s.unit->id) + "." + name : name;
+    std::string symbol = jit::UnitTransform::stubSymbol(s.unit->id, name, local);
     if (!s.base_bodies.count(symbol)) return false;
   }
   return true;
@@ -371,7 +371,8 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
   return Status();
 }
 
-/// A function-level recompile keeps the other bodies of the version it was compiled against.
+/// A function-level recompile keeps the other bodies of the version it was compiled against
+/// (all but those the edit renamed or removed).
 Status HotEngine::Impl::borrowBodies(Staged &s) {
   auto &h = s.unit->history;
   auto base = std::find_if(h.begin(), h.end(),
@@ -379,8 +380,11 @@ Status HotEngine::Impl::borrowBodies(Staged &s) {
   if (base == h.end() || !base->jd)
     return Status(ErrorCode::Internal, s.unit->path + ": the version this edit was compiled "
                                                       "against is gone; save again to recompile");
+  std::set<std::string> replaced; // renamed or removed by the edit: not kept
+  for (const auto &[name, local] : s.compiled.replaced)
+    replaced.insert(jit::UnitTransform::stubSymbol(s.unit->id, name, local));
   for (auto &[sym, addr] : base->bodies) {
-    if (s.version.bodies.count(sym)) continue;
+    if (s.version.bodies.count(sym) || replaced.count(sym)) continue;
     s.version.bodies[sym] = addr;
     auto from = base->borrowed.find(sym);
     s.version.borrowed[sym] = from == base->borrowed.end() ? base->jd : from->second;

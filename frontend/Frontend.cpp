@@ -5,6 +5,8 @@
 #include <chrono>
 #include <functional>
 #include <set>
+#include <tuple>
+#include <utility>
 
 #include "clang/Basic/DiagnosticIDs.h"
 #include "clang/CodeGen/CodeGenAction.h"
@@ -247,6 +249,7 @@ void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
     r.outline = outline.finish(c.getASTContext(), job.contents, key,
                                projectFiles(c.getSourceManager(), pre));
     r.skipped = outline.skippedSymbols(c.getASTContext());
+    if (plan) r.replaced = plan->replaced;
     r.patch = plan != nullptr;
     r.bodies_changed = plan ? plan->changed : 0;
   };
@@ -411,21 +414,35 @@ CompileResult Frontend::compile(const CompileJob &job) {
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       }
       const std::vector<Diagnostic> before = r.diagnostics;
-      detail::SystemPrefix prefix;
       const detail::PatchPlan *planned = plan ? &*plan : nullptr;
-      runInvocation(inv, job, cached.preamble.get(), r, prefix, planned, key);
-      std::vector<std::string> now = wholePrefix(cached.preamble.get(), prefix);
-      if (cached.preamble && cached.preamble->shared && !covers(now, known)) {
-        // An edit put a #define or #pragma before a system include the PCH holds: what this
-        // compile took from the PCH may mean something else now. Compile it from source.
+      auto compileAgain = [&](const detail::CachedPreamble *pre, const detail::PatchPlan *with) {
+        HeaderCacheUse use = r.header_cache;
+        double cache_ms = r.header_cache_ms;
         r.module.reset(); // before its context goes
         r = CompileResult();
         r.context = std::make_unique<llvm::LLVMContext>();
         r.diagnostics = before;
+        if (pre) std::tie(r.header_cache, r.header_cache_ms) = std::pair(use, cache_ms);
         detail::SystemPrefix again;
         auto fresh = makeInvocation(state_->clangxx, cc1.args, job, r.diagnostics);
-        if (fresh) runInvocation(fresh, job, nullptr, r, again, planned, key);
-        now = again.headers;
+        if (fresh) runInvocation(fresh, job, pre, r, again, with, key);
+        return again.headers;
+      };
+      detail::SystemPrefix prefix;
+      runInvocation(inv, job, cached.preamble.get(), r, prefix, planned, key);
+      std::vector<std::string> now = wholePrefix(cached.preamble.get(), prefix);
+      const detail::CachedPreamble *used = cached.preamble.get();
+      if (used && used->shared && !covers(now, known)) {
+        // An edit put a #define or #pragma before a system include the PCH holds: what this
+        // compile took from the PCH may mean something else now. Compile it from source.
+        used = nullptr;
+        now = compileAgain(nullptr, planned);
+      }
+      if (planned && r.module && !detail::planHeld(*planned, *r.outline)) {
+        // The edit declared something new (an overload may now win where a skipped body
+        // calls): compile every body.
+        std::vector<std::string> headers = compileAgain(used, nullptr);
+        if (!used) now = std::move(headers);
       }
       if (job.use_header_cache && r.module) detail::rememberSystemPrefix(key, std::move(now));
       if (cached.known_failure && r.module) detail::forgetPreambleFailure(key); // headers fixed
@@ -436,6 +453,7 @@ CompileResult Frontend::compile(const CompileJob &job) {
     r.globals.clear();
     r.outline.reset();
     r.skipped.clear();
+    r.replaced.clear();
     r.patch = false;
     if (!hasError(r.diagnostics)) r.diagnostics.push_back(makeError("compilation failed"));
   }

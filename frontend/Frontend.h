@@ -115,6 +115,9 @@ struct CompileResult {
   /// it is local (internal linkage). A declaration of one in the module means the new code
   /// calls it: the caller must still have its running body.
   std::vector<std::pair<std::string, bool>> skipped;
+  /// With `patch`: functions of `base` whose definitions the edit touched (as `skipped`). One
+  /// the module does not define was removed or renamed (its parameters changed).
+  std::vector<std::pair<std::string, bool>> replaced;
   bool ok() const { return module != nullptr; }
 };
 

@@ -35,7 +35,9 @@ size_t closingBrace(llvm::StringRef text, size_t from) {
   clang::Lexer lex(clang::SourceLocation(), lo, text.begin(), text.begin() + from, text.end());
   int depth = 1;
   clang::Token tok;
-  while (!lex.LexFromRawLexer(tok)) {
+  for (bool last = false; !last;) {
+    last = lex.LexFromRawLexer(tok);
+    if (tok.is(clang::tok::eof)) break;
     if (tok.is(clang::tok::hash) && tok.isAtStartOfLine()) return kNoMatch;
     if (tok.is(clang::tok::l_brace)) ++depth;
     if (tok.is(clang::tok::r_brace) && --depth == 0)
@@ -75,31 +77,230 @@ std::optional<unsigned> mainFileOffset(const clang::SourceManager &sm, clang::So
   return sm.getFileOffset(loc);
 }
 
+/// Where the main-file text of `loc` is (a macro use counts as where it is written).
+std::optional<unsigned> expandedOffset(const clang::SourceManager &sm, clang::SourceLocation loc) {
+  if (loc.isInvalid()) return std::nullopt;
+  return mainFileOffset(sm, sm.getExpansionLoc(loc));
+}
+
+/// The planned position of a body clang skipped (it has no AST to find it by).
+const Outline::Body *plannedBody(const PatchPlan *plan, unsigned name) {
+  if (!plan) return nullptr;
+  for (const Outline::Body &b : plan->bodies)
+    if (b.name == name) return &b;
+  return nullptr;
+}
+
+/// The symbols clang emits for a function (constructors and destructors have several).
+std::vector<std::pair<std::string, bool>> symbolsOf(clang::ASTNameGenerator &names,
+                                                    const clang::FunctionDecl &fd) {
+  bool local = !fd.isExternallyVisible();
+  std::vector<std::string> all;
+  if (llvm::isa<clang::CXXConstructorDecl, clang::CXXDestructorDecl>(fd))
+    all = names.getAllManglings(&fd);
+  else
+    all.push_back(names.getName(&fd));
+  std::vector<std::pair<std::string, bool>> out;
+  for (std::string &n : all) out.push_back({std::move(n), local});
+  return out;
+}
+
 /// Finds the skippable bodies under the recorded top-level declarations (bodies themselves
 /// are not walked: nothing in them is skippable on its own).
 class BodyFinder : public clang::RecursiveASTVisitor<BodyFinder> {
 public:
-  explicit BodyFinder(const clang::SourceManager &sm) : sm_(sm) {}
+  BodyFinder(clang::ASTContext &ctx, const PatchPlan *plan)
+      : sm_(ctx.getSourceManager()), names_(ctx), plan_(plan) {}
   bool TraverseStmt(clang::Stmt *) { return true; }
   bool VisitFunctionDecl(clang::FunctionDecl *fd) {
-    if (!fd->doesThisDeclarationHaveABody() || !skippable(*fd)) return true;
-    auto *body = llvm::dyn_cast_or_null<clang::CompoundStmt>(fd->getBody());
-    if (!body) return true; // function-try-block
+    if (!skippable(*fd)) return true;
     auto name = mainFileOffset(sm_, fd->getLocation());
+    auto begin = expandedOffset(sm_, fd->getBeginLoc());
+    if (!name || !begin) return true;
+    if (fd->hasSkippedBody()) {
+      if (const Outline::Body *b = plannedBody(plan_, *name)) bodies.push_back(*b);
+      return true;
+    }
+    auto *body = fd->doesThisDeclarationHaveABody()
+                     ? llvm::dyn_cast_or_null<clang::CompoundStmt>(fd->getBody())
+                     : nullptr;
+    if (!body) return true; // a declaration, or a function-try-block
     auto l = mainFileOffset(sm_, body->getLBracLoc());
     auto r = mainFileOffset(sm_, body->getRBracLoc());
-    if (name && l && r && *name < *l && *l < *r) bodies.push_back({*name, *l, *r});
+    if (l && r && *begin <= *name && *name < *l && *l < *r)
+      bodies.push_back({*begin, *name, *l, *r, symbolsOf(names_, *fd)});
     return true;
   }
   std::vector<Outline::Body> bodies;
 
 private:
   const clang::SourceManager &sm_;
+  clang::ASTNameGenerator names_;
+  const PatchPlan *plan_;
 };
 
-} // namespace
+void addName(const clang::NamedDecl &d, std::vector<std::string> &names) {
+  if (const clang::IdentifierInfo *id = d.getIdentifier()) names.push_back(id->getName().str());
+}
 
-std::optional<PatchPlan> planPatch(const Outline &base, llvm::StringRef text) {
+/// A class declares its members too: code that uses a member names it, not the class.
+void addRecordNames(const clang::DeclContext &dc, std::vector<std::string> &names) {
+  for (const clang::Decl *m : dc.decls()) {
+    if (auto *nd = llvm::dyn_cast<clang::NamedDecl>(m)) addName(*nd, names);
+    if (auto *t = llvm::dyn_cast<clang::ClassTemplateDecl>(m))
+      addRecordNames(*t->getTemplatedDecl(), names);
+    else if (auto *r = llvm::dyn_cast<clang::TagDecl>(m))
+      addRecordNames(*r, names); // nested classes, enumerators
+  }
+}
+
+/// Records the namespace-scope declarations of the main file (looking into namespaces).
+class DeclFinder {
+public:
+  DeclFinder(const clang::SourceManager &sm, const PatchPlan *plan) : sm_(sm), plan_(plan) {}
+  void add(const clang::Decl *d) {
+    if (llvm::isa<clang::NamespaceDecl, clang::LinkageSpecDecl>(d)) {
+      for (const clang::Decl *child : llvm::cast<clang::DeclContext>(d)->decls()) add(child);
+      return;
+    }
+    auto begin = expandedOffset(sm_, d->getBeginLoc());
+    auto last = sm_.getExpansionLoc(d->getEndLoc());
+    auto end = mainFileOffset(sm_, last);
+    if (!begin || !end) return;
+    Outline::Decl out{*begin, *end + lastTokenLength(last), {}, false};
+    describe(*d, out);
+    decls.push_back(std::move(out));
+  }
+  std::vector<Outline::Decl> decls;
+
+private:
+  unsigned lastTokenLength(clang::SourceLocation loc) const {
+    unsigned n = clang::Lexer::MeasureTokenLength(loc, sm_, clang::LangOptions());
+    return n ? n - 1 : 0;
+  }
+  void describe(const clang::Decl &d, Outline::Decl &out) {
+    const clang::Decl *inner = &d;
+    if (auto *t = llvm::dyn_cast<clang::TemplateDecl>(&d); t && t->getTemplatedDecl())
+      inner = t->getTemplatedDecl();
+    if (llvm::isa<clang::StaticAssertDecl, clang::EmptyDecl>(inner)) return;
+    if (llvm::isa<clang::ClassTemplateSpecializationDecl>(inner) ||
+        !llvm::isa<clang::VarDecl, clang::FunctionDecl, clang::TagDecl, clang::TypedefNameDecl,
+                   clang::ConceptDecl>(inner)) {
+      out.opaque = true; // using-directives, specializations, friends, aliases, ...
+      return;
+    }
+    auto *nd = llvm::cast<clang::NamedDecl>(inner);
+    if (!nd->getIdentifier() && !llvm::isa<clang::TagDecl>(nd)) out.opaque = true; // operators
+    addName(*nd, out.names);
+    if (auto *fd = llvm::dyn_cast<clang::FunctionDecl>(inner); fd && fd->hasSkippedBody())
+      if (auto name = mainFileOffset(sm_, fd->getLocation()))
+        if (const Outline::Body *b = plannedBody(plan_, *name)) out.end = b->rbrace;
+    if (auto *tag = llvm::dyn_cast<clang::TagDecl>(inner)) addRecordNames(*tag, out.names);
+  }
+  const clang::SourceManager &sm_;
+  const PatchPlan *plan_;
+};
+
+/// Identifiers in text[begin, end] outside the given bodies' braces.
+std::set<std::string> identifiers(llvm::StringRef text, size_t begin, size_t end,
+                                  const std::vector<Outline::Body> &except = {}) {
+  static const clang::LangOptions lo = rawLexOptions();
+  std::set<std::string> out;
+  // The buffer must end at the text's NUL (the lexer stops there), so stop by offset.
+  clang::Lexer lex(clang::SourceLocation(), lo, text.begin(), text.begin() + begin, text.end());
+  clang::Token tok;
+  for (bool last = false; !last;) {
+    last = lex.LexFromRawLexer(tok);
+    size_t at = size_t(lex.getBufferLocation() - text.begin()) - tok.getLength();
+    if (tok.is(clang::tok::eof) || at > end) break;
+    if (!tok.is(clang::tok::raw_identifier)) continue;
+    bool inside = std::any_of(except.begin(), except.end(), [&](const Outline::Body &b) {
+      return b.lbrace < at && at < b.rbrace;
+    });
+    if (!inside) out.insert(tok.getRawIdentifier().str());
+  }
+  return out;
+}
+
+bool mentions(const std::set<std::string> &ids, const std::set<std::string> &names) {
+  for (const std::string &n : names)
+    if (ids.count(n)) return true;
+  return false;
+}
+
+/// True if a line of text[begin, end) (widened to whole lines) is a preprocessor directive.
+bool hasDirective(llvm::StringRef text, size_t begin, size_t end) {
+  size_t from = text.rfind('\n', begin == 0 ? 0 : begin - 1);
+  from = from == llvm::StringRef::npos ? 0 : from + 1;
+  for (size_t at = from; at < std::max(end, begin + 1) && at < text.size();) {
+    size_t eol = text.find('\n', at);
+    if (text.slice(at, eol).ltrim().starts_with("#")) return true;
+    if (eol == llvm::StringRef::npos) break;
+    at = eol + 1;
+  }
+  return false;
+}
+
+/// Plans an edit that changed declarations (see Outline.h): one contiguous edited range.
+/// Bodies in that range are compiled; bodies elsewhere are compiled if they name something
+/// the edit may have changed.
+std::optional<PatchPlan> planDeclarationEdit(const Outline &base, llvm::StringRef text) {
+  llvm::StringRef old = base.text;
+  size_t p = 0, s = 0;
+  while (p < old.size() && p < text.size() && old[p] == text[p]) ++p;
+  while (s < old.size() - p && s < text.size() - p &&
+         old[old.size() - 1 - s] == text[text.size() - 1 - s])
+    ++s;
+  size_t oe = old.size() - s, ne = text.size() - s;
+  if (hasDirective(old, p, oe) || hasDirective(text, p, ne)) return std::nullopt;
+  PatchPlan plan;
+  plan.declarations = true;
+  plan.region_begin = unsigned(p);
+  plan.region_end = unsigned(ne);
+  // A declaration is edited if the edited range overlaps it (an insertion: falls inside it).
+  auto edited = [&](size_t b, size_t e) { return oe > p ? b < oe && e >= p : b < p && e >= p; };
+  std::vector<bool> done(base.decls.size());
+  for (size_t i = 0; i < base.decls.size(); ++i) {
+    const Outline::Decl &d = base.decls[i];
+    if (!edited(d.begin, d.end)) continue;
+    if (d.opaque) return std::nullopt;
+    done[i] = true;
+    plan.names.insert(d.names.begin(), d.names.end());
+  }
+  // Declarations that name a changed one may mean something else now: what they declare
+  // counts as changed too.
+  std::set<std::string> affected = plan.names;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (size_t i = 0; i < base.decls.size(); ++i) {
+      const Outline::Decl &d = base.decls[i];
+      if (done[i] || !mentions(identifiers(old, d.begin, d.end, base.bodies), affected)) continue;
+      done[i] = true;
+      for (const std::string &n : d.names) grew |= affected.insert(n).second;
+    }
+  }
+  long delta = long(text.size()) - long(old.size());
+  for (const Outline::Body &b : base.bodies) {
+    bool before = b.rbrace < p, after = b.begin >= std::max(oe, p);
+    if (!before && !after) { // in the edited range: parsed and compiled, found again by the AST
+      ++plan.changed;
+      plan.replaced.insert(plan.replaced.end(), b.symbols.begin(), b.symbols.end());
+      continue;
+    }
+    long shift = after ? delta : 0;
+    Outline::Body moved{unsigned(long(b.begin) + shift), unsigned(long(b.name) + shift),
+                        unsigned(long(b.lbrace) + shift), unsigned(long(b.rbrace) + shift),
+                        b.symbols};
+    bool affects = mentions(identifiers(old, b.begin, b.rbrace), affected);
+    (affects ? plan.emit : plan.skip).insert(moved.name);
+    plan.changed += affects;
+    plan.bodies.push_back(moved);
+  }
+  return plan;
+}
+
+/// Plans an edit inside bodies only (every text between bodies unchanged).
+std::optional<PatchPlan> planBodyEdit(const Outline &base, llvm::StringRef text) {
   llvm::StringRef old = base.text;
   PatchPlan plan;
   size_t at_old = 0, at_new = 0;
@@ -110,7 +311,8 @@ std::optional<PatchPlan> planPatch(const Outline &base, llvm::StringRef text) {
     at_new += between.size();
     size_t close = closingBrace(text, at_new);
     if (close == kNoMatch) return std::nullopt;
-    Outline::Body moved{unsigned(long(b.name) + shift), unsigned(at_new - 1), unsigned(close)};
+    Outline::Body moved{unsigned(long(b.begin) + shift), unsigned(long(b.name) + shift),
+                        unsigned(at_new - 1), unsigned(close), b.symbols};
     bool same = old.slice(b.lbrace + 1, b.rbrace) == text.slice(at_new, close);
     (same ? plan.skip : plan.emit).insert(moved.name);
     plan.changed += !same;
@@ -120,6 +322,26 @@ std::optional<PatchPlan> planPatch(const Outline &base, llvm::StringRef text) {
   }
   if (old.substr(at_old) != text.substr(at_new)) return std::nullopt;
   return plan;
+}
+
+} // namespace
+
+std::optional<PatchPlan> planPatch(const Outline &base, const std::string &text) {
+  if (auto plan = planBodyEdit(base, text)) return plan;
+  return planDeclarationEdit(base, text);
+}
+
+bool planHeld(const PatchPlan &plan, const Outline &compiled) {
+  if (!plan.declarations) return true;
+  size_t p = plan.region_begin, e = plan.region_end;
+  for (const Outline::Decl &d : compiled.decls) {
+    bool edited = e > p ? d.begin < e && d.end >= p : d.begin < p && d.end >= p;
+    if (!edited) continue;
+    if (d.opaque) return false;
+    for (const std::string &n : d.names)
+      if (!plan.names.count(n)) return false;
+  }
+  return true;
 }
 
 bool filesUnchanged(const Outline &base) {
@@ -152,7 +374,9 @@ public:
     auto *fd = d->getAsFunction();
     auto at = mainFileOffset(*s_->sm, d->getLocation());
     if (!fd || !at) return false;
-    if (s_->plan->emit.count(*at)) {
+    bool edited = s_->plan->declarations && s_->plan->region_begin <= *at &&
+                  *at < s_->plan->region_end;
+    if (edited || s_->plan->emit.count(*at)) {
       // An edited inline or static function may be used only by skipped code: emit it anyway
       // (its stub then reaches the new body).
       d->addAttr(clang::UsedAttr::CreateImplicit(d->getASTContext()));
@@ -181,21 +405,26 @@ OutlineRecorder::finish(clang::ASTContext &ctx, std::string text, std::string ke
   out->text = std::move(text);
   out->key = std::move(key);
   out->files = std::move(files);
-  if (plan_) {
-    out->bodies = plan_->bodies; // the skipped bodies have no AST to find them by
-  } else {
-    BodyFinder finder(ctx.getSourceManager());
-    for (clang::Decl *d : state_->top) finder.TraverseDecl(d);
-    out->bodies = std::move(finder.bodies);
-    std::sort(out->bodies.begin(), out->bodies.end(),
-              [](auto &a, auto &b) { return a.lbrace < b.lbrace; });
-    // Nested bodies (a local class's methods) were not taken; overlaps would be a bug.
-    for (size_t i = 1; i < out->bodies.size(); ++i)
-      if (out->bodies[i].lbrace <= out->bodies[i - 1].rbrace) {
-        out->bodies.clear();
-        break;
-      }
+  BodyFinder bodies(ctx, plan_);
+  DeclFinder decls(ctx.getSourceManager(), plan_);
+  for (clang::Decl *d : state_->top) {
+    bodies.TraverseDecl(d);
+    decls.add(d);
   }
+  out->bodies = std::move(bodies.bodies);
+  out->decls = std::move(decls.decls);
+  std::sort(out->bodies.begin(), out->bodies.end(),
+            [](auto &a, auto &b) { return a.lbrace < b.lbrace; });
+  std::stable_sort(out->decls.begin(), out->decls.end(),
+                   [](auto &a, auto &b) { return a.begin < b.begin; });
+  // Bodies are disjoint (a local class's methods are not taken); an overlap would mean the
+  // outline is wrong: an empty one only costs full compiles.
+  for (size_t i = 1; i < out->bodies.size(); ++i)
+    if (out->bodies[i].lbrace <= out->bodies[i - 1].rbrace) {
+      out->bodies.clear();
+      out->decls.clear();
+      break;
+    }
   if (state_) skipped_ = state_->skipped;
   return out;
 }
@@ -206,14 +435,8 @@ OutlineRecorder::skippedSymbols(clang::ASTContext &ctx) const {
   if (skipped_.empty()) return out;
   clang::ASTNameGenerator names(ctx);
   for (const clang::Decl *d : skipped_) {
-    auto *fd = d->getAsFunction();
-    bool local = !fd->isExternallyVisible();
-    std::vector<std::string> all;
-    if (llvm::isa<clang::CXXConstructorDecl, clang::CXXDestructorDecl>(fd))
-      all = names.getAllManglings(fd);
-    else
-      all.push_back(names.getName(fd));
-    for (std::string &n : all) out.push_back({std::move(n), local});
+    auto symbols = symbolsOf(names, *d->getAsFunction());
+    out.insert(out.end(), symbols.begin(), symbols.end());
   }
   return out;
 }

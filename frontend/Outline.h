@@ -1,8 +1,18 @@
 // frontend/ internal: function-level recompiles. A compile records where the main file's
-// function bodies are (its outline); the next compile of an edited text that differs from it
-// only inside some bodies parses every other body as skipped (clang's SkipFunctionBodies, per
-// function), so Sema, template instantiation and code generation run only for the edited
-// functions. The skipped functions keep the code of the version the outline describes.
+// function bodies and declarations are (its outline); the next compile of an edited text parses
+// every body the edit cannot affect as skipped (clang's SkipFunctionBodies, per function), so
+// Sema, template instantiation and code generation run only for the affected functions. The
+// skipped functions keep the code of the version the outline describes.
+//
+// Which bodies an edit affects:
+//   - an edit inside a body affects that body;
+//   - an edit of a declaration (a constant, a struct, a function's signature) affects every
+//     body whose text names what the changed declarations declare, directly or through other
+//     declarations that name it (a closure over identifiers: conservative, never by type).
+// Anything the closure cannot see is a full compile: a preprocessor directive in the edit, a
+// change to a using-directive/using-declaration/operator/specialization, a flag or project
+// header change, or a compile whose changed declarations declare names the edit's old text did
+// not (a new declaration that may add an overload: checked after parsing).
 #pragma once
 
 #include <cstdint>
@@ -28,9 +38,18 @@ namespace hot::fe {
 /// Where a main file's skippable function bodies are. Immutable once made.
 struct Outline {
   struct Body {
+    unsigned begin = 0;  ///< Offset where the function's definition starts.
     unsigned name = 0;   ///< Offset of the function's name (identifies it while parsing).
     unsigned lbrace = 0; ///< Offset of its body's '{'.
     unsigned rbrace = 0; ///< Offset of its body's '}'.
+    /// Its mangled names (constructors have several), each with true if local.
+    std::vector<std::pair<std::string, bool>> symbols;
+  };
+  /// A declaration at namespace scope (namespaces themselves are looked into).
+  struct Decl {
+    unsigned begin = 0, end = 0;     ///< Offsets of its first and last character.
+    std::vector<std::string> names;  ///< What it declares (a class: its members too).
+    bool opaque = false;             ///< Its effect is not captured by names (see above).
   };
   std::string text;              ///< The main file as compiled.
   std::string key;               ///< Flags (cc1 arguments and cwd) it was compiled with.
@@ -38,6 +57,7 @@ struct Outline {
   /// changed header can change what an unchanged body means.
   std::vector<std::pair<std::string, std::uint64_t>> files;
   std::vector<Body> bodies;      ///< Sorted, disjoint.
+  std::vector<Decl> decls;       ///< Sorted by begin.
 };
 
 namespace detail {
@@ -47,12 +67,24 @@ struct PatchPlan {
   std::set<unsigned> skip;             ///< Name offsets (in the new text) of bodies to skip.
   std::set<unsigned> emit;             ///< Name offsets of the changed bodies.
   std::vector<Outline::Body> bodies;   ///< The outline's bodies at their new offsets.
-  unsigned changed = 0;                ///< Bodies whose text changed (compiled).
+  unsigned changed = 0;                ///< Bodies compiled because the edit affects them.
+  /// A declaration edit: the edited range of the new text, and the names its declarations
+  /// declared in the old text (the compile checks that the new text declares no others there).
+  bool declarations = false;
+  unsigned region_begin = 0, region_end = 0;
+  std::set<std::string> names;
+  /// Functions whose definitions the edit touched (their symbols in the running version): if
+  /// the new text does not define one again, it was renamed or removed.
+  std::vector<std::pair<std::string, bool>> replaced;
 };
 
-/// A plan when `text` equals `base.text` except inside bodies (and no preprocessor directive
-/// is in a changed body); std::nullopt when anything else changed (a full compile is needed).
-std::optional<PatchPlan> planPatch(const Outline &base, llvm::StringRef text);
+/// A plan for compiling `text` against `base` (see the file comment); std::nullopt when the
+/// edit needs a full compile.
+std::optional<PatchPlan> planPatch(const Outline &base, const std::string &text);
+
+/// After a declaration edit's compile: true if the declarations in the edited range of the new
+/// text declare only names the plan knew (else the skipped bodies may be stale).
+bool planHeld(const PatchPlan &plan, const Outline &compiled);
 
 /// True when every file of `base.files` still has the bytes it had.
 bool filesUnchanged(const Outline &base);

@@ -75,7 +75,7 @@ UnitTransform::UnitTransform(Module &m, const fe::CompileResult &info, Transform
 
 struct UnitTransform::Impl {
   static std::string stableName(const GlobalValue &g, unsigned unit) {
-    if (g.hasLocalLinkage()) return "__hot." + std::to_string(unit) + "." + g.getName().str();
+    if (g.hasLocalLinkage()) return UnitTransform::unitScoped(unit, g.getName().str());
     return g.getName().str();
   }
 
@@ -504,7 +504,7 @@ Expected<std::unique_ptr<Module>> UnitTransform::rewrite(const SymbolOracle &ora
   Rewriter r(m_, oracle, opts_, data_, functions_);
   for (const std::string &name : opts_.local_declarations)
     if (Function *f = m_.getFunction(name); f && f->isDeclaration())
-      f->setName("__hot." + std::to_string(opts_.unit_id) + "." + name);
+      f->setName(unitScoped(opts_.unit_id, name));
   r.renameHooks(hooks_, *this);
   r.stubFunctions();
   r.renameData();

@@ -101,6 +101,14 @@ public:
 
   /// Name of the slot symbol of `symbol`, and of its call counter.
   static std::string slotName(const std::string &symbol) { return "__hot_slot." + symbol; }
+  /// Stub and state name of a local (internal linkage) symbol: scoped by its unit.
+  static std::string unitScoped(unsigned unit, const std::string &name) {
+    return "__hot." + std::to_string(unit) + "." + name;
+  }
+  /// The stub name of function `name` of `unit` (`local`: internal linkage).
+  static std::string stubSymbol(unsigned unit, const std::string &name, bool local) {
+    return local ? unitScoped(unit, name) : name;
+  }
   static std::string counterName(const std::string &symbol) { return "__hot_cnt." + symbol; }
 
 private:

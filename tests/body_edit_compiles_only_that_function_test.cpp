@@ -1,5 +1,6 @@
-// Frontend: a compile against the running version's outline compiles only the edited bodies;
-// anything else that changed (declarations, flags, a header) makes it a full compile.
+// Frontend: a compile against the running version's outline compiles only the bodies the edit
+// affects: an edited body, or a body naming an edited declaration. A new declaration, a flag
+// or header change, or a directive in the edit makes it a full compile.
 #include "support/FrontendSupport.h"
 
 #include "frontend/Outline.h"
@@ -12,12 +13,16 @@ using hot::test::returnedConstant;
 const char *kUnit = R"(#include <vector>
 #include "helper.h"
 static int twice(int x) { return 2 * x; }
+constexpr int kScale = 3;
+constexpr int kDouble = kScale * 2;
 struct Acc {
   std::vector<int> v;
   int sum() const { int s = 0; for (int x : v) s += x; return s; }
 };
 int value() { return @V@; }
 int other() { Acc a; a.v.push_back(twice(3)); return a.sum() + kHelper; }
+int scaled() { return kScale; }
+int doubled() { return kDouble; }
 )";
 
 std::string unit(int v, const std::string &extra = "") {
@@ -57,7 +62,7 @@ TEST_F(BodyEditTest, OnlyTheEditedBodyIsCompiled) {
   EXPECT_FALSE(full.patch);
   EXPECT_TRUE(defines(full, "_Z5otherv"));
   ASSERT_TRUE(full.outline);
-  EXPECT_EQ(full.outline->bodies.size(), 4u); // twice, Acc::sum, value, other
+  EXPECT_EQ(full.outline->bodies.size(), 6u); // twice, Acc::sum, value, other, scaled, doubled
 
   auto patch = compile(unit(2), full.outline);
   ASSERT_TRUE(patch.ok()) << allDiagnostics(patch);
@@ -90,7 +95,44 @@ TEST_F(BodyEditTest, EditedBodyThatNowCallsASkippedFunctionDeclaresIt) {
   EXPECT_TRUE(callee->isDeclaration());
 }
 
-TEST_F(BodyEditTest, DeclarationEditIsAFullCompile) {
+TEST_F(BodyEditTest, ConstantEditCompilesTheBodiesThatNameItDirectlyOrNot) {
+  auto full = compile(unit(1), nullptr);
+  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
+  std::string text = unit(1);
+  text.replace(text.find("kScale = 3;"), 11, "kScale = 40;");
+  auto r = compile(text, full.outline);
+  ASSERT_TRUE(r.ok()) << allDiagnostics(r);
+  EXPECT_TRUE(r.patch);
+  EXPECT_EQ(r.bodies_changed, 2u);
+  EXPECT_EQ(returnedConstant(r, "_Z6scaledv"), 40);
+  EXPECT_EQ(returnedConstant(r, "_Z7doubledv"), 80) << "names kDouble, which names kScale";
+  EXPECT_FALSE(defines(r, "_Z5otherv"));
+  EXPECT_FALSE(defines(r, "_Z5valuev"));
+
+  // The outline of that compile is a valid base: a body edit after it is a patch again.
+  std::string next = text;
+  next.replace(next.find("return 1;"), 9, "return 9;");
+  auto again = compile(next, r.outline);
+  ASSERT_TRUE(again.ok()) << allDiagnostics(again);
+  EXPECT_TRUE(again.patch);
+  EXPECT_EQ(again.bodies_changed, 1u);
+  EXPECT_EQ(returnedConstant(again), 9);
+}
+
+TEST_F(BodyEditTest, MemberTypeEditCompilesTheClassUsers) {
+  auto full = compile(unit(1), nullptr);
+  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
+  std::string text = unit(1);
+  text.replace(text.find("std::vector<int> v;"), 19, "std::vector<long> v;");
+  auto r = compile(text, full.outline);
+  ASSERT_TRUE(r.ok()) << allDiagnostics(r);
+  EXPECT_TRUE(r.patch);
+  EXPECT_TRUE(defines(r, "_Z5otherv")) << "other() uses Acc";
+  EXPECT_TRUE(defines(r, "_ZNK3Acc3sumEv")) << "a member of the edited class";
+  EXPECT_FALSE(defines(r, "_Z6scaledv"));
+}
+
+TEST_F(BodyEditTest, NewDeclarationIsAFullCompile) {
   auto full = compile(unit(1), nullptr);
   ASSERT_TRUE(full.ok()) << allDiagnostics(full);
   std::string text = unit(1);
@@ -134,14 +176,17 @@ TEST_F(BodyEditTest, DirectiveInsideAnEditedBodyIsAFullCompile) {
 TEST(PatchPlan, BracesInStringsAndCommentsDoNotConfuseIt) {
   hot::fe::Outline base;
   base.text = "int f() { return 1; }\nint g() { return 2; }\n";
-  base.bodies = {{4, 8, 20}, {26, 30, 42}};
+  base.bodies = {{0, 4, 8, 20}, {22, 26, 30, 42}};
   auto plan = hot::fe::detail::planPatch(
       base, "int f() { const char *s = \"}\"; /* } */ return 1; }\nint g() { return 2; }\n");
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->changed, 1u);
   ASSERT_EQ(plan->bodies.size(), 2u);
   EXPECT_EQ(plan->skip.count(plan->bodies[1].name), 1u);
-  EXPECT_FALSE(hot::fe::detail::planPatch(base, "int f() { return 1; \nint g() { return 2; }\n"));
+  EXPECT_FALSE(plan->declarations);
+  // Unbalanced braces are no body edit (the compile then reports the error).
+  auto broken = hot::fe::detail::planPatch(base, "int f() { return 1; \nint g() { return 2; }\n");
+  EXPECT_TRUE(!broken || broken->declarations);
 }
 
 } // namespace

@@ -1,7 +1,8 @@
 // An edit inside one function body recompiles only that body (ReloadEvent::partial); every
 // other function keeps its running code and its state, and the result behaves exactly like a
 // full recompile: statics survive, skipped static helpers are still callable, rollback works,
-// code does not pile up, and anything outside a body is a full recompile.
+// code does not pile up. A constant edit recompiles the bodies that name it; a new declaration
+// is a full recompile.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -71,17 +72,27 @@ TEST(FunctionPatch, FunctionTheRunningVersionNeverEmittedMeansFullRecompile) {
   EXPECT_EQ(value(), 77);
 }
 
-TEST(FunctionPatch, DeclarationEditIsAFullRecompile) {
+TEST(FunctionPatch, ConstantEditRecompilesItsUsersNewDeclarationEverything) {
   LiveProject p;
-  p.write("unit.cpp", unit("  return kBase;", "constexpr int kBase = 1;\n"));
+  p.write("unit.cpp", unit("  return kBase + calls() * 0;", "constexpr int kBase = 1;\n"));
   ASSERT_TRUE(p.start().ok());
   auto value = p.fn<int()>("value");
-  ASSERT_TRUE(value);
+  auto calls = p.fn<int()>("calls");
+  ASSERT_TRUE(value && calls);
   EXPECT_EQ(value(), 1);
-  auto e = p.edit("unit.cpp", unit("  return kBase;", "constexpr int kBase = 2;\n"));
+  EXPECT_EQ(calls(), 2);
+  auto e = p.edit("unit.cpp", unit("  return kBase + calls() * 0;", "constexpr int kBase = 2;\n"));
   ASSERT_TRUE(e.success) << e.message;
-  EXPECT_FALSE(e.partial);
+  EXPECT_TRUE(e.partial) << "only value() names kBase";
   EXPECT_EQ(value(), 2);
+  EXPECT_EQ(calls(), 4);
+
+  e = p.edit("unit.cpp", unit("  return kBase + kMore;",
+                              "constexpr int kBase = 2;\nconstexpr int kMore = 5;\n"));
+  ASSERT_TRUE(e.success) << e.message;
+  EXPECT_FALSE(e.partial) << "a new declaration may change what unchanged code calls";
+  EXPECT_EQ(value(), 7);
+  EXPECT_EQ(calls(), 5) << "state survives the full recompile too";
 }
 
 TEST(FunctionPatch, CompileErrorThenFixAndRollback) {
