@@ -13,6 +13,7 @@
 #include "clang/Lex/Lexer.h"
 #include "frontend/HeaderCache.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/xxhash.h"
 
@@ -228,6 +229,41 @@ bool mentions(const std::set<std::string> &ids, const std::set<std::string> &nam
   return false;
 }
 
+/// Every #define in `text`: the macro's name and the identifiers of its replacement.
+std::vector<std::pair<std::string, std::set<std::string>>> macroDefinitions(llvm::StringRef text) {
+  static const clang::LangOptions lo = rawLexOptions();
+  std::vector<std::pair<std::string, std::set<std::string>>> out;
+  clang::Lexer lex(clang::SourceLocation(), lo, text.begin(), text.begin(), text.end());
+  clang::Token tok;
+  enum { Line, Hash, Define, Body } state = Line;
+  for (bool last = false; !last;) {
+    last = lex.LexFromRawLexer(tok);
+    if (tok.is(clang::tok::eof)) break;
+    if (tok.isAtStartOfLine()) state = tok.is(clang::tok::hash) ? Hash : Line;
+    else if (state == Hash)
+      state = tok.is(clang::tok::raw_identifier) && tok.getRawIdentifier() == "define" ? Define
+                                                                                       : Line;
+    else if (state == Define && tok.is(clang::tok::raw_identifier)) {
+      out.push_back({tok.getRawIdentifier().str(), {}});
+      state = Body;
+    } else if (state == Body && tok.is(clang::tok::raw_identifier))
+      out.back().second.insert(tok.getRawIdentifier().str());
+  }
+  return out;
+}
+
+/// Macros of the main file and its project headers (unchanged since `base`, so read now).
+std::vector<std::pair<std::string, std::set<std::string>>> macrosOf(const Outline &base) {
+  auto out = macroDefinitions(base.text);
+  for (const auto &[path, hash] : base.files) {
+    auto buf = llvm::MemoryBuffer::getFile(path); // NUL-terminated, as the lexer needs
+    if (!buf) continue;
+    auto more = macroDefinitions((*buf)->getBuffer());
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
 /// True if a line of text[begin, end) (widened to whole lines) is a preprocessor directive.
 bool hasDirective(llvm::StringRef text, size_t begin, size_t end) {
   size_t from = text.rfind('\n', begin == 0 ? 0 : begin - 1);
@@ -268,16 +304,22 @@ std::optional<PatchPlan> planDeclarationEdit(const Outline &base, llvm::StringRe
     plan.names.insert(d.names.begin(), d.names.end());
   }
   // Declarations that name a changed one may mean something else now: what they declare
-  // counts as changed too.
+  // counts as changed too. So does a macro that names one (a body that uses the macro does
+  // not spell the name).
   std::set<std::string> affected = plan.names;
+  std::vector<std::set<std::string>> ids;
+  for (const Outline::Decl &d : base.decls)
+    ids.push_back(identifiers(old, d.begin, d.end, base.bodies));
+  auto macros = macrosOf(base);
   for (bool grew = true; grew;) {
     grew = false;
     for (size_t i = 0; i < base.decls.size(); ++i) {
-      const Outline::Decl &d = base.decls[i];
-      if (done[i] || !mentions(identifiers(old, d.begin, d.end, base.bodies), affected)) continue;
+      if (done[i] || !mentions(ids[i], affected)) continue;
       done[i] = true;
-      for (const std::string &n : d.names) grew |= affected.insert(n).second;
+      for (const std::string &n : base.decls[i].names) grew |= affected.insert(n).second;
     }
+    for (const auto &[macro, uses] : macros)
+      if (mentions(uses, affected)) grew |= affected.insert(macro).second;
   }
   long delta = long(text.size()) - long(old.size());
   for (const Outline::Body &b : base.bodies) {

@@ -23,6 +23,8 @@ int value() { return @V@; }
 int other() { Acc a; a.v.push_back(twice(3)); return a.sum() + kHelper; }
 int scaled() { return kScale; }
 int doubled() { return kDouble; }
+#define SCALE_PLUS_ONE (kScale + 1)
+int viaMacro() { return SCALE_PLUS_ONE; }
 )";
 
 std::string unit(int v, const std::string &extra = "") {
@@ -62,7 +64,7 @@ TEST_F(BodyEditTest, OnlyTheEditedBodyIsCompiled) {
   EXPECT_FALSE(full.patch);
   EXPECT_TRUE(defines(full, "_Z5otherv"));
   ASSERT_TRUE(full.outline);
-  EXPECT_EQ(full.outline->bodies.size(), 6u); // twice, Acc::sum, value, other, scaled, doubled
+  EXPECT_EQ(full.outline->bodies.size(), 7u); // twice, Acc::sum, value, other, scaled, doubled, viaMacro
 
   auto patch = compile(unit(2), full.outline);
   ASSERT_TRUE(patch.ok()) << allDiagnostics(patch);
@@ -103,9 +105,10 @@ TEST_F(BodyEditTest, ConstantEditCompilesTheBodiesThatNameItDirectlyOrNot) {
   auto r = compile(text, full.outline);
   ASSERT_TRUE(r.ok()) << allDiagnostics(r);
   EXPECT_TRUE(r.patch);
-  EXPECT_EQ(r.bodies_changed, 2u);
+  EXPECT_EQ(r.bodies_changed, 3u);
   EXPECT_EQ(returnedConstant(r, "_Z6scaledv"), 40);
   EXPECT_EQ(returnedConstant(r, "_Z7doubledv"), 80) << "names kDouble, which names kScale";
+  EXPECT_EQ(returnedConstant(r, "_Z8viaMacrov"), 41) << "uses a macro that names kScale";
   EXPECT_FALSE(defines(r, "_Z5otherv"));
   EXPECT_FALSE(defines(r, "_Z5valuev"));
 
