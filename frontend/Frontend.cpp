@@ -27,6 +27,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TimeProfiler.h"
 #include "llvm/Support/VirtualFileSystem.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/TargetParser/Host.h"
 
 namespace hot::fe {
@@ -141,10 +142,12 @@ public:
 protected:
   std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance &ci,
                                                         llvm::StringRef file) override {
+    // The outline's consumer first: it marks edited functions used before code generation
+    // decides what to emit.
     std::vector<std::unique_ptr<clang::ASTConsumer>> both;
+    both.push_back(outline_.consumer());
     both.push_back(EmitLLVMOnlyAction::CreateASTConsumer(ci, file));
     if (!both.back()) return nullptr;
-    both.push_back(outline_.consumer());
     return std::make_unique<clang::MultiplexConsumer>(std::move(both));
   }
   bool BeginSourceFileAction(clang::CompilerInstance &ci) override {
@@ -206,20 +209,30 @@ void quietUnusedWarnings(clang::CompilerInvocation &inv) {
     inv.getDiagnosticOpts().Warnings.push_back(w);
 }
 
-/// Every project file this compile read (the prefix's from when its cache was built).
-std::vector<std::pair<std::string, std::uint64_t>> projectFiles(const clang::SourceManager &sm,
-                                                                const detail::CachedPreamble *pre) {
+/// Every project file this compile read (the prefix's as its cache read them: their text is
+/// kept only if the file still has those bytes).
+std::vector<Outline::File> projectFiles(const clang::SourceManager &sm,
+                                        const detail::CachedPreamble *pre) {
   auto files = detail::readProjectFiles(sm);
-  if (pre)
-    for (const detail::FileStamp &f : pre->files)
-      if (f.hashed && !f.system) files.push_back({f.path, f.hash});
+  if (!pre) return files;
+  for (const detail::FileStamp &f : pre->files) {
+    if (!f.hashed || f.system) continue;
+    Outline::File out{f.path, f.hash, {}, false};
+    auto buf = llvm::MemoryBuffer::getFile(f.path);
+    if (buf && llvm::xxh3_64bits((*buf)->getBuffer()) == f.hash) {
+      out.text = (*buf)->getBuffer().str();
+      out.has_text = true;
+    }
+    files.push_back(std::move(out));
+  }
   return files;
 }
 
 /// Parses and generates IR; fills `r` (module only when clang reported no error).
 /// `pre`: the unit's cached prefix, loaded instead of parsing the headers again.
-/// `plan`: bodies to skip (a patch compile against job.base), or null.
-void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const CompileJob &job,
+/// `plan`: bodies to skip (a patch compile against job.base), or null. Returns false if the
+/// plan did not hold (compile again without it).
+bool runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const CompileJob &job,
                    const detail::CachedPreamble *pre, CompileResult &r,
                    detail::SystemPrefix &prefix, const detail::PatchPlan *plan,
                    const std::string &key) {
@@ -249,9 +262,9 @@ void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
     r.outline = outline.finish(c.getASTContext(), job.contents, key,
                                projectFiles(c.getSourceManager(), pre));
     r.skipped = outline.skippedSymbols(c.getASTContext());
-    if (plan) r.replaced = plan->replaced;
-    r.patch = plan != nullptr;
-    r.bodies_changed = plan ? plan->changed : 0;
+    r.patch = plan && outline.patched();
+    if (r.patch) r.replaced = plan->replaced;
+    r.bodies_changed = r.patch ? plan->changed + outline.emittedByHeaders() : 0;
   };
   HotCodeGenAction action(r.context.get(), afterCodegen, prefix, outline);
   size_t first_own = r.diagnostics.size();
@@ -260,6 +273,7 @@ void runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
   std::unique_ptr<llvm::Module> module = action.takeModule();
   r.dependencies = normalizedDependencies(*deps, job, pre); // as far as preprocessing got
   if (ok && module && !hasError(r.diagnostics)) r.module = std::move(module);
+  return !r.module || outline.held();
 }
 
 } // namespace
@@ -395,15 +409,17 @@ CompileResult Frontend::compile(const CompileJob &job) {
       std::string key = State::cacheKey(cc1);
       std::vector<std::string> known;
       std::optional<detail::PatchPlan> plan;
-      if (job.base && job.base->key == key && detail::filesUnchanged(*job.base))
-        plan = detail::planPatch(*job.base, job.contents);
+      if (job.base && job.base->key == key) plan = detail::planPatch(*job.base, job.contents);
       if (job.use_header_cache) {
         auto t0 = std::chrono::steady_clock::now();
         known = detail::knownSystemPrefix(key);
         if (known.empty() && job.share_system_headers) known = leadingSystemIncludes(job.contents);
         llvm::TimeTraceScope scope("hot findPreamble");
+        // A header edit's plan needs this compile to parse the edited headers (what their
+        // declarations declare decides which bodies compile): no new preamble of them.
+        bool headers_edited = plan && !plan->headers.empty();
         cached = detail::findPreamble(key, *inv, job.path, job.contents, job.cache_dir,
-                                      /*may_build=*/known.empty());
+                                      /*may_build=*/known.empty() && !headers_edited);
         if (!cached.preamble && !cached.known_failure && !known.empty()) {
           cached = detail::findSharedPch(sharedKey(key, cc1.args, job.path), known, *inv);
           if (!cached.preamble) // the shared build failed: the unit's own preamble, then
@@ -415,6 +431,7 @@ CompileResult Frontend::compile(const CompileJob &job) {
       }
       const std::vector<Diagnostic> before = r.diagnostics;
       const detail::PatchPlan *planned = plan ? &*plan : nullptr;
+      bool held = true; // the plan's assumptions survived the compile
       auto compileAgain = [&](const detail::CachedPreamble *pre, const detail::PatchPlan *with) {
         HeaderCacheUse use = r.header_cache;
         double cache_ms = r.header_cache_ms;
@@ -425,11 +442,11 @@ CompileResult Frontend::compile(const CompileJob &job) {
         if (pre) std::tie(r.header_cache, r.header_cache_ms) = std::pair(use, cache_ms);
         detail::SystemPrefix again;
         auto fresh = makeInvocation(state_->clangxx, cc1.args, job, r.diagnostics);
-        if (fresh) runInvocation(fresh, job, pre, r, again, with, key);
+        held = !fresh || runInvocation(fresh, job, pre, r, again, with, key);
         return again.headers;
       };
       detail::SystemPrefix prefix;
-      runInvocation(inv, job, cached.preamble.get(), r, prefix, planned, key);
+      held = runInvocation(inv, job, cached.preamble.get(), r, prefix, planned, key);
       std::vector<std::string> now = wholePrefix(cached.preamble.get(), prefix);
       const detail::CachedPreamble *used = cached.preamble.get();
       if (used && used->shared && !covers(now, known)) {
@@ -438,7 +455,7 @@ CompileResult Frontend::compile(const CompileJob &job) {
         used = nullptr;
         now = compileAgain(nullptr, planned);
       }
-      if (planned && r.module && !detail::planHeld(*planned, *r.outline)) {
+      if (!held) {
         // The edit declared something new (an overload may now win where a skipped body
         // calls): compile every body.
         std::vector<std::string> headers = compileAgain(used, nullptr);

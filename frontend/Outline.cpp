@@ -155,18 +155,20 @@ void addRecordNames(const clang::DeclContext &dc, std::vector<std::string> &name
   }
 }
 
-/// Records the namespace-scope declarations of the main file (looking into namespaces).
+/// Records the namespace-scope declarations of one file (looking into namespaces), with
+/// offsets in that file.
 class DeclFinder {
 public:
-  DeclFinder(const clang::SourceManager &sm, const PatchPlan *plan) : sm_(sm), plan_(plan) {}
+  DeclFinder(const clang::SourceManager &sm, const PatchPlan *plan, clang::FileID file)
+      : sm_(sm), plan_(plan), file_(file) {}
   void add(const clang::Decl *d) {
     if (llvm::isa<clang::NamespaceDecl, clang::LinkageSpecDecl>(d)) {
       for (const clang::Decl *child : llvm::cast<clang::DeclContext>(d)->decls()) add(child);
       return;
     }
-    auto begin = expandedOffset(sm_, d->getBeginLoc());
+    auto begin = offsetIn(d->getBeginLoc());
     auto last = sm_.getExpansionLoc(d->getEndLoc());
-    auto end = mainFileOffset(sm_, last);
+    auto end = offsetIn(last);
     if (!begin || !end) return;
     Outline::Decl out{*begin, *end + lastTokenLength(last), {}, false};
     describe(*d, out);
@@ -175,6 +177,12 @@ public:
   std::vector<Outline::Decl> decls;
 
 private:
+  std::optional<unsigned> offsetIn(clang::SourceLocation loc) const {
+    if (loc.isInvalid()) return std::nullopt;
+    loc = sm_.getExpansionLoc(loc);
+    if (sm_.getFileID(loc) != file_) return std::nullopt;
+    return sm_.getFileOffset(loc);
+  }
   unsigned lastTokenLength(clang::SourceLocation loc) const {
     unsigned n = clang::Lexer::MeasureTokenLength(loc, sm_, clang::LangOptions());
     return n ? n - 1 : 0;
@@ -194,12 +202,13 @@ private:
     if (!nd->getIdentifier() && !llvm::isa<clang::TagDecl>(nd)) out.opaque = true; // operators
     addName(*nd, out.names);
     if (auto *fd = llvm::dyn_cast<clang::FunctionDecl>(inner); fd && fd->hasSkippedBody())
-      if (auto name = mainFileOffset(sm_, fd->getLocation()))
+      if (auto name = offsetIn(fd->getLocation()))
         if (const Outline::Body *b = plannedBody(plan_, *name)) out.end = b->rbrace;
     if (auto *tag = llvm::dyn_cast<clang::TagDecl>(inner)) addRecordNames(*tag, out.names);
   }
   const clang::SourceManager &sm_;
   const PatchPlan *plan_;
+  clang::FileID file_;
 };
 
 /// Identifiers in text[begin, end] outside the given bodies' braces.
@@ -252,16 +261,34 @@ std::vector<std::pair<std::string, std::set<std::string>>> macroDefinitions(llvm
   return out;
 }
 
-/// Macros of the main file and its project headers (unchanged since `base`, so read now).
-std::vector<std::pair<std::string, std::set<std::string>>> macrosOf(const Outline &base) {
+/// Macros of the main file and its project headers (`edited` ones: their new text).
+std::vector<std::pair<std::string, std::set<std::string>>>
+macrosOf(const Outline &base, const std::vector<PatchPlan::HeaderEdit> *edited = nullptr) {
   auto out = macroDefinitions(base.text);
-  for (const auto &[path, hash] : base.files) {
-    auto buf = llvm::MemoryBuffer::getFile(path); // NUL-terminated, as the lexer needs
-    if (!buf) continue;
-    auto more = macroDefinitions((*buf)->getBuffer());
+  for (const Outline::File &f : base.files) {
+    const std::string *text = f.has_text ? &f.text : nullptr;
+    if (edited)
+      for (const PatchPlan::HeaderEdit &h : *edited)
+        if (h.path == f.path) text = &h.text;
+    std::unique_ptr<llvm::MemoryBuffer> read;
+    if (!text) { // NUL-terminated, as the lexer needs
+      auto buf = llvm::MemoryBuffer::getFile(f.path);
+      if (!buf) continue;
+      read = std::move(*buf);
+    }
+    auto more = macroDefinitions(text ? llvm::StringRef(*text) : read->getBuffer());
     out.insert(out.end(), more.begin(), more.end());
   }
   return out;
+}
+
+bool isKeyword(llvm::StringRef id) {
+  static const std::set<std::string, std::less<>> keywords = {
+#define KEYWORD(NAME, FLAGS) #NAME,
+#define ALIAS(NAME, TOK, FLAGS) NAME,
+#include "clang/Basic/TokenKinds.def"
+  };
+  return keywords.count(id) > 0;
 }
 
 /// True if a line of text[begin, end) (widened to whole lines) is a preprocessor directive.
@@ -366,11 +393,47 @@ std::optional<PatchPlan> planBodyEdit(const Outline &base, llvm::StringRef text)
   return plan;
 }
 
+
+/// The project headers edited since `base` (false: one cannot be planned for).
+bool headerEdits(const Outline &base, std::vector<PatchPlan::HeaderEdit> &out) {
+  for (const Outline::File &f : base.files) {
+    auto buf = llvm::MemoryBuffer::getFile(f.path);
+    if (!buf) return false;
+    llvm::StringRef now = (*buf)->getBuffer();
+    if (llvm::xxh3_64bits(now) == f.hash) continue;
+    if (!f.has_text) return false;
+    llvm::StringRef old = f.text;
+    size_t p = 0, s = 0;
+    while (p < old.size() && p < now.size() && old[p] == now[p]) ++p;
+    while (s < old.size() - p && s < now.size() - p &&
+           old[old.size() - 1 - s] == now[now.size() - 1 - s])
+      ++s;
+    size_t oe = old.size() - s, ne = now.size() - s;
+    if (hasDirective(old, p, oe) || hasDirective(now, p, ne)) return false;
+    PatchPlan::HeaderEdit h{f.path, unsigned(p), unsigned(ne), {}, now.str()};
+    if (oe > p)
+      for (const std::string &id : identifiers(old, p, oe - 1))
+        if (!isKeyword(id)) h.old_names.insert(id);
+    out.push_back(std::move(h));
+  }
+  return true;
+}
+
 } // namespace
 
 std::optional<PatchPlan> planPatch(const Outline &base, const std::string &text) {
-  if (auto plan = planBodyEdit(base, text)) return plan;
-  return planDeclarationEdit(base, text);
+  std::vector<PatchPlan::HeaderEdit> headers;
+  if (!headerEdits(base, headers)) return std::nullopt;
+  if (headers.empty()) {
+    if (auto plan = planBodyEdit(base, text)) return plan;
+    return planDeclarationEdit(base, text);
+  }
+  if (text != base.text) return std::nullopt; // a header and the main file at once
+  PatchPlan plan;
+  plan.headers = std::move(headers);
+  plan.bodies = base.bodies;
+  plan.base = &base;
+  return plan;
 }
 
 bool planHeld(const PatchPlan &plan, const Outline &compiled) {
@@ -386,29 +449,158 @@ bool planHeld(const PatchPlan &plan, const Outline &compiled) {
   return true;
 }
 
-bool filesUnchanged(const Outline &base) {
-  for (const auto &[path, hash] : base.files)
-    if (hashFile(path) != hash) return false;
-  return true;
-}
-
 struct OutlineRecorder::State {
   const PatchPlan *plan = nullptr;
   const clang::SourceManager *sm = nullptr;
   std::vector<clang::Decl *> top;            ///< Main-file top-level declarations.
+  std::vector<clang::Decl *> header_top;     ///< Project headers' top-level declarations.
   std::vector<const clang::Decl *> skipped;  ///< Bodies clang skipped on our say-so.
+  // Header edits: decided at the first main-file body (the headers are parsed by then).
+  bool decided = false, invalid = false;
+  std::set<unsigned> skip, emit;             ///< Main-file body name offsets.
+  size_t edited_decls = 0;                   ///< Header declarations in edited ranges then.
 };
 
 namespace {
+
+/// The file of this compile at `path` (as readProjectFiles() names files), if it was parsed.
+std::optional<clang::FileID> parsedFile(const clang::SourceManager &sm, llvm::StringRef path) {
+  for (unsigned i = 0, n = sm.local_sloc_entry_size(); i < n; ++i) {
+    const clang::SrcMgr::SLocEntry &e = sm.getLocalSLocEntry(i);
+    if (!e.isFile() || !e.getFile().getContentCache().OrigEntry) continue;
+    llvm::SmallString<256> name(e.getFile().getContentCache().OrigEntry->getName());
+    llvm::sys::fs::make_absolute(name);
+    if (name == path) return sm.getFileID(clang::SourceLocation::getFromRawEncoding(e.getOffset()));
+  }
+  return std::nullopt;
+}
+
+/// The edit of the header `loc` is in, and `loc`'s offset in it.
+std::pair<const PatchPlan::HeaderEdit *, unsigned>
+headerEditAt(const clang::SourceManager &sm, const PatchPlan &plan, clang::SourceLocation loc) {
+  loc = sm.getExpansionLoc(loc);
+  clang::OptionalFileEntryRef f = sm.getFileEntryRefForID(sm.getFileID(loc));
+  if (!f) return {nullptr, 0};
+  llvm::SmallString<256> name(f->getName());
+  llvm::sys::fs::make_absolute(name);
+  for (const PatchPlan::HeaderEdit &h : plan.headers)
+    if (name == h.path) return {&h, sm.getFileOffset(loc)};
+  return {nullptr, 0};
+}
+
+bool overlaps(unsigned begin, unsigned end, unsigned p, unsigned e) {
+  return e > p ? begin < e && end >= p : begin < p && end >= p;
+}
+
+/// Header declarations of this compile, as outline declarations of their own files.
+struct HeaderDecls {
+  std::vector<Outline::Decl> decls;
+  std::vector<clang::FileID> files;
+};
+
+HeaderDecls headerDecls(const OutlineRecorder::State &s) {
+  HeaderDecls out;
+  for (clang::Decl *d : s.header_top) {
+    clang::FileID fid = s.sm->getFileID(s.sm->getExpansionLoc(d->getBeginLoc()));
+    DeclFinder finder(*s.sm, nullptr, fid);
+    finder.add(d);
+    for (Outline::Decl &od : finder.decls) {
+      out.decls.push_back(std::move(od));
+      out.files.push_back(fid);
+    }
+  }
+  return out;
+}
+
+/// Header declarations inside an edited range; false if one is opaque.
+bool editedHeaderDecls(const OutlineRecorder::State &s, const HeaderDecls &hd,
+                       std::vector<size_t> &out) {
+  for (size_t i = 0; i < hd.decls.size(); ++i) {
+    clang::SourceLocation at = s.sm->getLocForStartOfFile(hd.files[i]);
+    auto [h, unused] = headerEditAt(*s.sm, *s.plan, at);
+    (void)unused;
+    if (!h || !overlaps(hd.decls[i].begin, hd.decls[i].end, h->begin, h->end)) continue;
+    if (hd.decls[i].opaque) return false;
+    out.push_back(i);
+  }
+  return true;
+}
+
+/// Decides which main-file bodies a header edit affects (see Outline.h).
+void decideHeaderEdit(OutlineRecorder::State &s) {
+  s.decided = true;
+  const PatchPlan &plan = *s.plan;
+  const Outline &base = *plan.base;
+  std::set<std::string> affected;
+  for (const PatchPlan::HeaderEdit &h : plan.headers) {
+    if (!parsedFile(*s.sm, h.path)) { // it came precompiled: its declarations were not seen
+      s.invalid = true;
+      return;
+    }
+    affected.insert(h.old_names.begin(), h.old_names.end());
+  }
+  HeaderDecls hd = headerDecls(s);
+  std::vector<size_t> edited;
+  if (!editedHeaderDecls(s, hd, edited)) {
+    s.invalid = true;
+    return;
+  }
+  s.edited_decls = edited.size();
+  std::vector<bool> done(hd.decls.size());
+  for (size_t i : edited) {
+    done[i] = true;
+    affected.insert(hd.decls[i].names.begin(), hd.decls[i].names.end());
+  }
+  std::vector<std::set<std::string>> header_ids, main_ids;
+  for (size_t i = 0; i < hd.decls.size(); ++i)
+    header_ids.push_back(identifiers(s.sm->getBufferData(hd.files[i]), hd.decls[i].begin,
+                                     hd.decls[i].end));
+  for (const Outline::Decl &d : base.decls)
+    main_ids.push_back(identifiers(base.text, d.begin, d.end, base.bodies));
+  std::vector<bool> main_done(base.decls.size());
+  auto macros = macrosOf(base, &plan.headers);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (size_t i = 0; i < hd.decls.size(); ++i)
+      if (!done[i] && mentions(header_ids[i], affected)) {
+        done[i] = true;
+        for (const std::string &n : hd.decls[i].names) grew |= affected.insert(n).second;
+      }
+    for (size_t i = 0; i < base.decls.size(); ++i)
+      if (!main_done[i] && mentions(main_ids[i], affected)) {
+        main_done[i] = true;
+        for (const std::string &n : base.decls[i].names) grew |= affected.insert(n).second;
+      }
+    for (const auto &[macro, uses] : macros)
+      if (mentions(uses, affected)) grew |= affected.insert(macro).second;
+  }
+  for (const Outline::Body &b : plan.bodies)
+    (mentions(identifiers(base.text, b.begin, b.rbrace), affected) ? s.emit : s.skip)
+        .insert(b.name);
+}
+
+void markUsed(clang::Decl *d) { d->addAttr(clang::UsedAttr::CreateImplicit(d->getASTContext())); }
+
 class RecordingConsumer : public clang::ASTConsumer {
 public:
   explicit RecordingConsumer(std::shared_ptr<OutlineRecorder::State> s) : s_(std::move(s)) {}
   void Initialize(clang::ASTContext &ctx) override { s_->sm = &ctx.getSourceManager(); }
+  /// Runs before code generation sees `group` (this consumer comes first).
   bool HandleTopLevelDecl(clang::DeclGroupRef group) override {
-    for (clang::Decl *d : group)
-      if (s_->sm->isWrittenInMainFile(s_->sm->getExpansionLoc(d->getLocation())))
+    for (clang::Decl *d : group) {
+      clang::SourceLocation at = s_->sm->getExpansionLoc(d->getLocation());
+      if (s_->sm->isWrittenInMainFile(at))
         s_->top.push_back(d);
+      else if (at.isValid() && s_->sm->getFileCharacteristic(at) == clang::SrcMgr::C_User)
+        s_->header_top.push_back(d);
+      if (s_->plan && !s_->plan->headers.empty()) emitEditedHeaderFunctions(d);
+    }
     return true;
+  }
+  /// An edited inline function of an edited header may be used only by skipped code: emit it
+  /// (its stub then reaches the new body). Runs before code generation decides.
+  void HandleInlineFunctionDefinition(clang::FunctionDecl *fd) override {
+    if (s_->plan && !s_->plan->headers.empty()) emitEditedHeaderFunctions(fd);
   }
   /// Only reached with FrontendOptions::SkipFunctionBodies (a planned patch compile).
   bool shouldSkipFunctionBody(clang::Decl *d) override {
@@ -416,12 +608,13 @@ public:
     auto *fd = d->getAsFunction();
     auto at = mainFileOffset(*s_->sm, d->getLocation());
     if (!fd || !at) return false;
+    if (!s_->plan->headers.empty()) return decideForHeaders(d, *fd, *at);
     bool edited = s_->plan->declarations && s_->plan->region_begin <= *at &&
                   *at < s_->plan->region_end;
     if (edited || s_->plan->emit.count(*at)) {
       // An edited inline or static function may be used only by skipped code: emit it anyway
       // (its stub then reaches the new body).
-      d->addAttr(clang::UsedAttr::CreateImplicit(d->getASTContext()));
+      markUsed(d);
       return false;
     }
     if (!s_->plan->skip.count(*at) || !skippable(*fd)) return false;
@@ -430,6 +623,29 @@ public:
   }
 
 private:
+  bool decideForHeaders(clang::Decl *d, const clang::FunctionDecl &fd, unsigned at) {
+    if (!s_->decided) decideHeaderEdit(*s_);
+    if (s_->invalid) return false;
+    if (s_->emit.count(at)) {
+      markUsed(d);
+      return false;
+    }
+    if (!s_->skip.count(at) || !skippable(fd)) return false;
+    s_->skipped.push_back(d);
+    return true;
+  }
+  void emitEditedHeaderFunctions(clang::Decl *d) {
+    if (auto *ns = llvm::dyn_cast<clang::DeclContext>(d);
+        ns && llvm::isa<clang::NamespaceDecl, clang::LinkageSpecDecl>(d)) {
+      for (clang::Decl *child : ns->decls()) emitEditedHeaderFunctions(child);
+      return;
+    }
+    auto *fd = llvm::dyn_cast<clang::FunctionDecl>(d);
+    if (!fd || !fd->doesThisDeclarationHaveABody() || fd->isDependentContext()) return;
+    auto [h, begin] = headerEditAt(*s_->sm, *s_->plan, fd->getBeginLoc());
+    auto [h2, end] = headerEditAt(*s_->sm, *s_->plan, fd->getEndLoc());
+    if (h && h == h2 && overlaps(begin, end, h->begin, h->end)) markUsed(fd);
+  }
   std::shared_ptr<OutlineRecorder::State> s_;
 };
 } // namespace
@@ -440,15 +656,27 @@ std::unique_ptr<clang::ASTConsumer> OutlineRecorder::consumer() {
   return std::make_unique<RecordingConsumer>(state_);
 }
 
-std::shared_ptr<Outline>
-OutlineRecorder::finish(clang::ASTContext &ctx, std::string text, std::string key,
-                        std::vector<std::pair<std::string, std::uint64_t>> files) {
+bool OutlineRecorder::patched() const { return !state_ || !state_->invalid; }
+
+unsigned OutlineRecorder::emittedByHeaders() const {
+  return state_ ? unsigned(state_->emit.size()) : 0;
+}
+
+bool OutlineRecorder::held() const {
+  if (!plan_) return true;
+  if (state_ && state_->invalid && !skipped_.empty()) return false;
+  return held_;
+}
+
+std::shared_ptr<Outline> OutlineRecorder::finish(clang::ASTContext &ctx, std::string text,
+                                                 std::string key,
+                                                 std::vector<Outline::File> files) {
   auto out = std::make_shared<Outline>();
   out->text = std::move(text);
   out->key = std::move(key);
   out->files = std::move(files);
   BodyFinder bodies(ctx, plan_);
-  DeclFinder decls(ctx.getSourceManager(), plan_);
+  DeclFinder decls(ctx.getSourceManager(), plan_, ctx.getSourceManager().getMainFileID());
   for (clang::Decl *d : state_->top) {
     bodies.TraverseDecl(d);
     decls.add(d);
@@ -467,7 +695,15 @@ OutlineRecorder::finish(clang::ASTContext &ctx, std::string text, std::string ke
       out->decls.clear();
       break;
     }
-  if (state_) skipped_ = state_->skipped;
+  skipped_ = state_->skipped;
+  held_ = !plan_ || planHeld(*plan_, *out);
+  if (plan_ && state_->decided && !state_->invalid) {
+    // A declaration in an edited header range that arrived after the decision (the header
+    // was included after a body) was not taken into account.
+    std::vector<size_t> edited;
+    held_ = held_ && editedHeaderDecls(*state_, headerDecls(*state_), edited) &&
+            edited.size() == state_->edited_decls;
+  }
   return out;
 }
 
@@ -483,8 +719,8 @@ OutlineRecorder::skippedSymbols(clang::ASTContext &ctx) const {
   return out;
 }
 
-std::vector<std::pair<std::string, std::uint64_t>> readProjectFiles(const clang::SourceManager &sm) {
-  std::vector<std::pair<std::string, std::uint64_t>> out;
+std::vector<Outline::File> readProjectFiles(const clang::SourceManager &sm) {
+  std::vector<Outline::File> out;
   std::set<std::string> seen;
   clang::OptionalFileEntryRef main = sm.getFileEntryRefForID(sm.getMainFileID());
   for (unsigned i = 0, n = sm.local_sloc_entry_size(); i < n; ++i) {
@@ -497,7 +733,8 @@ std::vector<std::pair<std::string, std::uint64_t>> readProjectFiles(const clang:
     llvm::sys::fs::make_absolute(path);
     auto buf = cc.getBufferIfLoaded();
     if (!buf || !seen.insert(path.str().str()).second) continue;
-    out.push_back({path.str().str(), llvm::xxh3_64bits(buf->getBuffer())});
+    llvm::StringRef bytes = buf->getBuffer();
+    out.push_back({path.str().str(), llvm::xxh3_64bits(bytes), bytes.str(), true});
   }
   return out;
 }

@@ -13,6 +13,11 @@
 // change to a using-directive/using-declaration/operator/specialization, a flag or project
 // header change, or a compile whose changed declarations declare names the edit's old text did
 // not (a new declaration that may add an overload: checked after parsing).
+//
+// A project header edit works the same way for each unit that includes it (the main file
+// unchanged): the names that the header's edited declarations declare (known once clang has
+// parsed the header, before the main file's bodies) and the identifiers of its old text start
+// the closure.
 #pragma once
 
 #include <cstdint>
@@ -53,9 +58,15 @@ struct Outline {
   };
   std::string text;              ///< The main file as compiled.
   std::string key;               ///< Flags (cc1 arguments and cwd) it was compiled with.
-  /// Every project file the compile read besides the main file, with a hash of its bytes: a
-  /// changed header can change what an unchanged body means.
-  std::vector<std::pair<std::string, std::uint64_t>> files;
+  /// A project file the compile read besides the main file: a changed header can change what
+  /// an unchanged body means. Its text lets the next compile see what the edit changed.
+  struct File {
+    std::string path;
+    std::uint64_t hash = 0;  ///< Of the bytes clang read.
+    std::string text;        ///< Those bytes ("" with !has_text: it changed while compiling).
+    bool has_text = false;
+  };
+  std::vector<File> files;
   std::vector<Body> bodies;      ///< Sorted, disjoint.
   std::vector<Decl> decls;       ///< Sorted by begin.
 };
@@ -76,6 +87,16 @@ struct PatchPlan {
   /// Functions whose definitions the edit touched (their symbols in the running version): if
   /// the new text does not define one again, it was renamed or removed.
   std::vector<std::pair<std::string, bool>> replaced;
+  /// Edited project headers (the main file unchanged): which bodies to compile is decided
+  /// while parsing, once the headers are parsed.
+  struct HeaderEdit {
+    std::string path;
+    unsigned begin = 0, end = 0;        ///< Edited range of the new text.
+    std::set<std::string> old_names;    ///< Identifiers of the edited range's old text.
+    std::string text;                   ///< The new text.
+  };
+  std::vector<HeaderEdit> headers;
+  const Outline *base = nullptr;        ///< With `headers`: the outline planned against.
 };
 
 /// A plan for compiling `text` against `base` (see the file comment); std::nullopt when the
@@ -86,8 +107,6 @@ std::optional<PatchPlan> planPatch(const Outline &base, const std::string &text)
 /// text declare only names the plan knew (else the skipped bodies may be stale).
 bool planHeld(const PatchPlan &plan, const Outline &compiled);
 
-/// True when every file of `base.files` still has the bytes it had.
-bool filesUnchanged(const Outline &base);
 
 /// Records the main file's top-level declarations while clang parses, and (with a plan) answers
 /// clang's "may this body be skipped?" for exactly the planned bodies.
@@ -98,11 +117,19 @@ public:
   std::unique_ptr<clang::ASTConsumer> consumer();
   /// After parsing (AST alive): the outline of this compile. `files` from the caller.
   std::shared_ptr<Outline> finish(clang::ASTContext &ctx, std::string text, std::string key,
-                                  std::vector<std::pair<std::string, std::uint64_t>> files);
+                                  std::vector<Outline::File> files);
+  /// False if the plan's assumptions failed during the compile (a declaration edit declared
+  /// new names, a header edit's declarations arrived too late): compile again without it.
+  bool held() const;
+  /// True if the compile followed the plan (skipped what it said); false if it compiled every
+  /// body (an edited header came from a precompiled prefix, so its declarations were unseen).
+  bool patched() const;
   /// Mangled names of the functions whose bodies were skipped, and whether each is local
   /// (internal linkage: its stub symbol is unit-scoped).
   std::vector<std::pair<std::string, bool>> skippedSymbols(clang::ASTContext &ctx) const;
   unsigned skippedCount() const { return unsigned(skipped_.size()); }
+  /// Bodies a header edit made this compile emit (decided while parsing).
+  unsigned emittedByHeaders() const;
 
   struct State; ///< Shared with the consumer.
 
@@ -110,11 +137,12 @@ private:
   const PatchPlan *plan_;
   std::shared_ptr<State> state_;
   std::vector<const clang::Decl *> skipped_;
+  bool held_ = true;
 };
 
-/// Project files (not system headers, not the main file) the source manager read, with a hash
-/// of the bytes it read.
-std::vector<std::pair<std::string, std::uint64_t>> readProjectFiles(const clang::SourceManager &sm);
+/// Project files (not system headers, not the main file) the source manager read, with the
+/// bytes it read.
+std::vector<Outline::File> readProjectFiles(const clang::SourceManager &sm);
 
 } // namespace detail
 } // namespace hot::fe

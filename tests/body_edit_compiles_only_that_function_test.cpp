@@ -165,6 +165,35 @@ TEST_F(BodyEditTest, HeaderOrFlagChangeIsAFullCompile) {
   EXPECT_FALSE(flags.patch);
 }
 
+TEST_F(BodyEditTest, HeaderEditCompilesTheBodiesThatNameWhatItChanged) {
+  auto full = compile(unit(1), nullptr);
+  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
+  hot::test::writeFile(dir.file("helper.h"), "constexpr int kHelper = 2000;\n");
+  auto r = compile(unit(1), full.outline);
+  ASSERT_TRUE(r.ok()) << allDiagnostics(r);
+  EXPECT_TRUE(r.patch);
+  EXPECT_TRUE(defines(r, "_Z5otherv")) << "other() names kHelper";
+  EXPECT_FALSE(defines(r, "_Z5valuev"));
+  EXPECT_FALSE(defines(r, "_Z6scaledv"));
+
+  // A header is parsed before the bodies, so what a new declaration declares is known: the
+  // bodies that name it (where overload resolution could change) are compiled.
+  hot::test::writeFile(dir.file("helper.h"),
+                       "constexpr int kHelper = 2000;\nint value(int);\n");
+  auto added = compile(unit(1), r.outline);
+  ASSERT_TRUE(added.ok()) << allDiagnostics(added);
+  EXPECT_TRUE(added.patch);
+  EXPECT_TRUE(defines(added, "_Z5valuev"));
+  EXPECT_FALSE(defines(added, "_Z5otherv"));
+
+  // A directive in the edit can change anything: full compile.
+  hot::test::writeFile(dir.file("helper.h"),
+                       "constexpr int kHelper = 2000;\n#define HELPER_TWICE 2\nint value(int);\n");
+  auto directive = compile(unit(1), added.outline);
+  ASSERT_TRUE(directive.ok()) << allDiagnostics(directive);
+  EXPECT_FALSE(directive.patch);
+}
+
 TEST_F(BodyEditTest, DirectiveInsideAnEditedBodyIsAFullCompile) {
   auto full = compile(unit(1), nullptr);
   ASSERT_TRUE(full.ok()) << allDiagnostics(full);

@@ -1,6 +1,7 @@
 // Helpers shared by the tests: real temp directories, real file writes, waiting for events.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -83,6 +84,11 @@ public:
   size_t count() {
     std::lock_guard<std::mutex> lock(mu_);
     return reloads.size();
+  }
+  /// The reload events after the first `n`.
+  std::vector<hot::ReloadEvent> since(size_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {reloads.begin() + long(std::min(n, reloads.size())), reloads.end()};
   }
   std::vector<hot::ReloadEvent> reloads;
   std::vector<hot::TierEvent> tiers;
