@@ -122,7 +122,6 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     s.compiled = frontends_[worker]->compile(job);
     if (s.compiled.ok() && s.compiled.patch && !patchUsable(s)) {
       job.base = nullptr;
-      s.compiled.module.reset(); // before the context it lives in
       s.compiled = frontends_[worker]->compile(job);
     }
     s.compile_ms = msSince(start);

@@ -435,7 +435,6 @@ CompileResult Frontend::compile(const CompileJob &job) {
       auto compileAgain = [&](const detail::CachedPreamble *pre, const detail::PatchPlan *with) {
         HeaderCacheUse use = r.header_cache;
         double cache_ms = r.header_cache_ms;
-        r.module.reset(); // before its context goes
         r = CompileResult();
         r.context = std::make_unique<llvm::LLVMContext>();
         r.diagnostics = before;

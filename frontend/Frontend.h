@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <new>
 #include <memory>
 #include <string>
 #include <vector>
@@ -119,6 +120,18 @@ struct CompileResult {
   /// the module does not define was removed or renamed (its parameters changed).
   std::vector<std::pair<std::string, bool>> replaced;
   bool ok() const { return module != nullptr; }
+
+  CompileResult() = default;
+  CompileResult(CompileResult &&) noexcept = default;
+  /// Member-wise assignment would free the old context while its module still lives in it;
+  /// destroying first frees module, then context (reverse declaration order).
+  CompileResult &operator=(CompileResult &&other) noexcept {
+    if (this != &other) {
+      this->~CompileResult();
+      new (this) CompileResult(std::move(other));
+    }
+    return *this;
+  }
 };
 
 /// A reusable compiler. One instance per thread (not thread-safe); cheap to create.
