@@ -423,9 +423,8 @@ EngineStats HotEngine::Impl::stats() const {
   EngineStats st;
   st.units = units_.size();
   st.retiring = retiring_.size();
-  st.live_versions = retiring_.size();
-  for (auto &[path, u] : units_)
-    for (auto &v : u->history) st.live_versions += v.jd != nullptr;
+  // Code held by a history (its own versions, or bodies they borrowed), plus retiring code.
+  st.live_versions = jd_refs_.size() + retiring_.size();
   st.stubs = stubs_->size();
   st.state_entries = state_.size();
   for (auto &r : jit_->codeRanges(nullptr)) st.code_bytes += r.second - r.first;

@@ -145,4 +145,8 @@ TEST(FunctionPatch, ManyPatchesDoNotAccumulateCode) {
   // The first version (with every body) stays mapped while patches borrow from it; each patch
   // leaves with the history, so 35 more patches add nothing.
   EXPECT_LE(p.engine->stats().code_bytes, after_first);
+  // Held: the two versions of the history and the first version they borrow from (plus any
+  // superseded version a thread's stack may still point into, which is retiring).
+  hot::EngineStats st = p.engine->stats();
+  EXPECT_EQ(st.live_versions - st.retiring, 3u);
 }

@@ -115,7 +115,8 @@ struct VersionInfo {
 /// Engine-wide counters (for tools, tests and the memory benchmark).
 struct EngineStats {
   std::size_t units = 0;
-  std::size_t live_versions = 0;  ///< Versions whose code is mapped (history + retiring).
+  std::size_t live_versions = 0;  ///< Versions whose code is mapped (run or borrowed from by a
+                                  ///< version in a history, or retiring).
   std::size_t retiring = 0;       ///< Superseded versions waiting for no thread to be inside.
   std::size_t stubs = 0;          ///< One per reloadable symbol, ever.
   std::size_t state_entries = 0;  ///< Persistent globals/statics/vtables.
