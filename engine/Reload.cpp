@@ -312,6 +312,7 @@ static Status linkError(const Staged &s, std::string text) {
     std::istringstream names(text.substr(open + 20, close - open - 20));
     std::string name, list;
     while (names >> name) {
+      if (!name.empty() && name.back() == ',') name.pop_back(); // "[ a, b ]"
       if (name.size() > 1 && name.front() == '"') name = name.substr(1, name.size() - 2);
       list += (list.empty() ? "'" : ", '") + llvm::demangle(name) + "'";
     }

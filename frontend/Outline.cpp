@@ -304,28 +304,47 @@ bool hasDirective(llvm::StringRef text, size_t begin, size_t end) {
   return false;
 }
 
+/// Whether [begin, end] (a declaration) overlaps the edited range [p, e); an insertion (p == e)
+/// overlaps a declaration it falls inside.
+bool overlaps(size_t begin, size_t end, size_t p, size_t e) {
+  return e > p ? begin < e && end >= p : begin < p && end >= p;
+}
+
+/// What an edit changed: [begin, old_end) of the old text is [begin, new_end) of the new.
+struct EditedRange {
+  size_t begin = 0, old_end = 0, new_end = 0;
+};
+
+/// The one range between the common prefix and suffix of `old` and `now`; std::nullopt if a
+/// line of it (in either text) is a preprocessor directive, which can change anything.
+std::optional<EditedRange> editedRange(llvm::StringRef old, llvm::StringRef now) {
+  size_t p = 0, s = 0;
+  while (p < old.size() && p < now.size() && old[p] == now[p]) ++p;
+  while (s < old.size() - p && s < now.size() - p &&
+         old[old.size() - 1 - s] == now[now.size() - 1 - s])
+    ++s;
+  EditedRange r{p, old.size() - s, now.size() - s};
+  if (hasDirective(old, r.begin, r.old_end) || hasDirective(now, r.begin, r.new_end))
+    return std::nullopt;
+  return r;
+}
+
 /// Plans an edit that changed declarations (see Outline.h): one contiguous edited range.
 /// Bodies in that range are compiled; bodies elsewhere are compiled if they name something
 /// the edit may have changed.
 std::optional<PatchPlan> planDeclarationEdit(const Outline &base, llvm::StringRef text) {
   llvm::StringRef old = base.text;
-  size_t p = 0, s = 0;
-  while (p < old.size() && p < text.size() && old[p] == text[p]) ++p;
-  while (s < old.size() - p && s < text.size() - p &&
-         old[old.size() - 1 - s] == text[text.size() - 1 - s])
-    ++s;
-  size_t oe = old.size() - s, ne = text.size() - s;
-  if (hasDirective(old, p, oe) || hasDirective(text, p, ne)) return std::nullopt;
+  auto range = editedRange(old, text);
+  if (!range) return std::nullopt;
+  size_t p = range->begin, oe = range->old_end, ne = range->new_end;
   PatchPlan plan;
   plan.declarations = true;
   plan.region_begin = unsigned(p);
   plan.region_end = unsigned(ne);
-  // A declaration is edited if the edited range overlaps it (an insertion: falls inside it).
-  auto edited = [&](size_t b, size_t e) { return oe > p ? b < oe && e >= p : b < p && e >= p; };
   std::vector<bool> done(base.decls.size());
   for (size_t i = 0; i < base.decls.size(); ++i) {
     const Outline::Decl &d = base.decls[i];
-    if (!edited(d.begin, d.end)) continue;
+    if (!overlaps(d.begin, d.end, p, oe)) continue;
     if (d.opaque) return std::nullopt;
     done[i] = true;
     plan.names.insert(d.names.begin(), d.names.end());
@@ -403,16 +422,12 @@ bool headerEdits(const Outline &base, std::vector<PatchPlan::HeaderEdit> &out) {
     if (llvm::xxh3_64bits(now) == f.hash) continue;
     if (!f.has_text) return false;
     llvm::StringRef old = f.text;
-    size_t p = 0, s = 0;
-    while (p < old.size() && p < now.size() && old[p] == now[p]) ++p;
-    while (s < old.size() - p && s < now.size() - p &&
-           old[old.size() - 1 - s] == now[now.size() - 1 - s])
-      ++s;
-    size_t oe = old.size() - s, ne = now.size() - s;
-    if (hasDirective(old, p, oe) || hasDirective(now, p, ne)) return false;
-    PatchPlan::HeaderEdit h{f.path, unsigned(p), unsigned(ne), {}, now.str()};
-    if (oe > p)
-      for (const std::string &id : identifiers(old, p, oe - 1))
+    auto range = editedRange(old, now);
+    if (!range) return false;
+    PatchPlan::HeaderEdit h{f.path, unsigned(range->begin), unsigned(range->new_end), {},
+                            now.str()};
+    if (range->old_end > range->begin)
+      for (const std::string &id : identifiers(old, range->begin, range->old_end - 1))
         if (!isKeyword(id)) h.old_names.insert(id);
     out.push_back(std::move(h));
   }
@@ -438,10 +453,8 @@ std::optional<PatchPlan> planPatch(const Outline &base, const std::string &text)
 
 bool planHeld(const PatchPlan &plan, const Outline &compiled) {
   if (!plan.declarations) return true;
-  size_t p = plan.region_begin, e = plan.region_end;
   for (const Outline::Decl &d : compiled.decls) {
-    bool edited = e > p ? d.begin < e && d.end >= p : d.begin < p && d.end >= p;
-    if (!edited) continue;
+    if (!overlaps(d.begin, d.end, plan.region_begin, plan.region_end)) continue;
     if (d.opaque) return false;
     for (const std::string &n : d.names)
       if (!plan.names.count(n)) return false;
@@ -486,10 +499,6 @@ headerEditAt(const clang::SourceManager &sm, const PatchPlan &plan, clang::Sourc
   for (const PatchPlan::HeaderEdit &h : plan.headers)
     if (name == h.path) return {&h, sm.getFileOffset(loc)};
   return {nullptr, 0};
-}
-
-bool overlaps(unsigned begin, unsigned end, unsigned p, unsigned e) {
-  return e > p ? begin < e && end >= p : begin < p && end >= p;
 }
 
 /// Header declarations of this compile, as outline declarations of their own files.

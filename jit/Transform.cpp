@@ -238,7 +238,11 @@ void Rewriter::stubFunctions() {
     Function *stub = Function::Create(type, GlobalValue::ExternalLinkage, c.symbol, m_);
     stub->setCallingConv(f->getCallingConv());
     stub->setAttributes(f->getAttributes().removeFnAttributes(m_.getContext()));
-    f->replaceUsesWithIf(stub, [](Use &u) { return !isa<BlockAddress>(u.getUser()); });
+    // An alias of F (C1 = C2 for an out-of-line constructor) keeps naming the body: the loop
+    // below reads its body from it and gives the alias a stub of its own.
+    f->replaceUsesWithIf(stub, [](Use &u) {
+      return !isa<BlockAddress>(u.getUser()) && !isa<GlobalAlias>(u.getUser());
+    });
     f->setLinkage(GlobalValue::ExternalLinkage);
     f->setVisibility(GlobalValue::DefaultVisibility);
     f->setComdat(nullptr);

@@ -33,6 +33,12 @@ std::string unit(int v, const std::string &extra = "") {
   return s + extra;
 }
 
+std::string edited(std::string text, const std::string &from, const std::string &to) {
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "test bug: no '" << from << "'";
+  return at == std::string::npos ? text : text.replace(at, from.size(), to);
+}
+
 bool defines(const hot::fe::CompileResult &r, const std::string &mangled) {
   auto *f = r.module ? r.module->getFunction(mangled) : nullptr;
   return f && !f->isDeclaration();
@@ -49,6 +55,13 @@ protected:
   hot::test::TempDir dir;
   std::unique_ptr<hot::fe::Frontend> fe = hot::test::makeFrontend();
   void SetUp() override { hot::test::writeFile(dir.file("helper.h"), "constexpr int kHelper = 1;\n"); }
+
+  /// unit(1) compiled in full: the base the edits below are compiled against.
+  std::shared_ptr<const hot::fe::Outline> baseline() {
+    auto full = compile(unit(1), nullptr);
+    EXPECT_TRUE(full.ok()) << allDiagnostics(full);
+    return full.outline;
+  }
 
   hot::fe::CompileResult compile(const std::string &text,
                                  std::shared_ptr<const hot::fe::Outline> base) {
@@ -85,11 +98,10 @@ TEST_F(BodyEditTest, OnlyTheEditedBodyIsCompiled) {
 }
 
 TEST_F(BodyEditTest, EditedBodyThatNowCallsASkippedFunctionDeclaresIt) {
-  auto full = compile(unit(1), nullptr);
-  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
-  std::string text = unit(1);
-  text.replace(text.find("return 1;"), 9, "return twice(21);");
-  auto patch = compile(text, full.outline);
+  auto base = baseline();
+  ASSERT_TRUE(base);
+  std::string text = edited(unit(1), "return 1;", "return twice(21);");
+  auto patch = compile(text, base);
   ASSERT_TRUE(patch.ok()) << allDiagnostics(patch);
   EXPECT_TRUE(patch.patch);
   llvm::Function *callee = patch.module->getFunction("_ZL5twicei");
@@ -98,11 +110,10 @@ TEST_F(BodyEditTest, EditedBodyThatNowCallsASkippedFunctionDeclaresIt) {
 }
 
 TEST_F(BodyEditTest, ConstantEditCompilesTheBodiesThatNameItDirectlyOrNot) {
-  auto full = compile(unit(1), nullptr);
-  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
-  std::string text = unit(1);
-  text.replace(text.find("kScale = 3;"), 11, "kScale = 40;");
-  auto r = compile(text, full.outline);
+  auto base = baseline();
+  ASSERT_TRUE(base);
+  std::string text = edited(unit(1), "kScale = 3;", "kScale = 40;");
+  auto r = compile(text, base);
   ASSERT_TRUE(r.ok()) << allDiagnostics(r);
   EXPECT_TRUE(r.patch);
   EXPECT_EQ(r.bodies_changed, 3u);
@@ -113,9 +124,7 @@ TEST_F(BodyEditTest, ConstantEditCompilesTheBodiesThatNameItDirectlyOrNot) {
   EXPECT_FALSE(defines(r, "_Z5valuev"));
 
   // The outline of that compile is a valid base: a body edit after it is a patch again.
-  std::string next = text;
-  next.replace(next.find("return 1;"), 9, "return 9;");
-  auto again = compile(next, r.outline);
+  auto again = compile(edited(text, "return 1;", "return 9;"), r.outline);
   ASSERT_TRUE(again.ok()) << allDiagnostics(again);
   EXPECT_TRUE(again.patch);
   EXPECT_EQ(again.bodies_changed, 1u);
@@ -123,11 +132,10 @@ TEST_F(BodyEditTest, ConstantEditCompilesTheBodiesThatNameItDirectlyOrNot) {
 }
 
 TEST_F(BodyEditTest, MemberTypeEditCompilesTheClassUsers) {
-  auto full = compile(unit(1), nullptr);
-  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
-  std::string text = unit(1);
-  text.replace(text.find("std::vector<int> v;"), 19, "std::vector<long> v;");
-  auto r = compile(text, full.outline);
+  auto base = baseline();
+  ASSERT_TRUE(base);
+  std::string text = edited(unit(1), "std::vector<int> v;", "std::vector<long> v;");
+  auto r = compile(text, base);
   ASSERT_TRUE(r.ok()) << allDiagnostics(r);
   EXPECT_TRUE(r.patch);
   EXPECT_TRUE(defines(r, "_Z5otherv")) << "other() uses Acc";
@@ -136,15 +144,14 @@ TEST_F(BodyEditTest, MemberTypeEditCompilesTheClassUsers) {
 }
 
 TEST_F(BodyEditTest, NewDeclarationIsAFullCompile) {
-  auto full = compile(unit(1), nullptr);
-  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
-  std::string text = unit(1);
-  text.replace(text.find("std::vector<int> v;"), 19, "std::vector<int> v; int n = 0;");
-  auto r = compile(text, full.outline);
+  auto base = baseline();
+  ASSERT_TRUE(base);
+  std::string text = edited(unit(1), "std::vector<int> v;", "std::vector<int> v; int n = 0;");
+  auto r = compile(text, base);
   ASSERT_TRUE(r.ok()) << allDiagnostics(r);
   EXPECT_FALSE(r.patch);
   EXPECT_TRUE(defines(r, "_Z5otherv"));
-  auto added = compile(unit(1, "int added() { return 3; }\n"), full.outline);
+  auto added = compile(unit(1, "int added() { return 3; }\n"), base);
   ASSERT_TRUE(added.ok()) << allDiagnostics(added);
   EXPECT_FALSE(added.patch); // a new function is a new declaration
 }
@@ -195,11 +202,10 @@ TEST_F(BodyEditTest, HeaderEditCompilesTheBodiesThatNameWhatItChanged) {
 }
 
 TEST_F(BodyEditTest, DirectiveInsideAnEditedBodyIsAFullCompile) {
-  auto full = compile(unit(1), nullptr);
-  ASSERT_TRUE(full.ok()) << allDiagnostics(full);
-  std::string text = unit(1);
-  text.replace(text.find("return 1;"), 9, "\n#define ONE 1\nreturn ONE;");
-  auto r = compile(text, full.outline);
+  auto base = baseline();
+  ASSERT_TRUE(base);
+  std::string text = edited(unit(1), "return 1;", "\n#define ONE 1\nreturn ONE;");
+  auto r = compile(text, base);
   ASSERT_TRUE(r.ok()) << allDiagnostics(r);
   EXPECT_FALSE(r.patch);
   EXPECT_EQ(returnedConstant(r), 1);

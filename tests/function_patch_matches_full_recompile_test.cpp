@@ -108,7 +108,7 @@ struct Edit {
   const char *what, *from, *to;
 };
 
-const Edit kEdits[] = {
+const std::vector<Edit> kShopEdits = {
     {"constant", "kTax = 10;", "kTax = 25;"},
     {"enumerator", "Gold = 3 }", "Gold = 4 }"},
     {"static function body", "std::max(0, p)", "std::max(1, p)"},
@@ -128,8 +128,86 @@ const Edit kEdits[] = {
     {"signature", "int boxes() {", "int boxes(int k = 0) {\n  (void)k;"},
 };
 
-const char *kProbes[] = {"cartTotal", "shipping", "sorted", "boxes", "tiers",
-                         "names",     "rated",    "defaults", "calls"};
+// Virtual functions defined out of line (the vtable goes with the key function), a class in an
+// anonymous namespace, overloads, extern "C", a function-try-block, a namespace-scope lambda,
+// a static data member and a static member function with a local static.
+const char *kZoo = R"(#include <string>
+#include <vector>
+
+namespace zoo {
+struct Animal {
+  virtual ~Animal();
+  virtual int legs() const;
+  virtual std::string name() const { return "animal"; }
+  static int created;
+};
+int Animal::created = 0;
+Animal::~Animal() {}
+int Animal::legs() const { return 4; }
+namespace {
+struct Bird : Animal {
+  int legs() const override { return 2; }
+  std::string name() const override { return "bird"; }
+};
+int secret(int x) { return x * 3; }
+} // namespace
+struct Snake final : Animal {
+  Snake();
+  int legs() const override;
+};
+Snake::Snake() { ++created; }
+int Snake::legs() const { return 0; }
+int area(int w) { return w * w; }
+int area(int w, int h) { return w * h; }
+extern "C" int c_api(int v) { return v + 1; }
+int safeDiv(int a, int b) try {
+  if (!b) throw 1;
+  return a / b;
+} catch (...) {
+  return -1;
+}
+auto square = [](int v) { return v * v; };
+struct Counter {
+  static int next() {
+    static int n = 0;
+    return ++n;
+  }
+};
+} // namespace zoo
+
+int legsTotal() {
+  std::vector<zoo::Animal *> v{new zoo::Animal, new zoo::Bird, new zoo::Snake};
+  int s = 0;
+  for (auto *a : v) s += a->legs();
+  for (auto *a : v) delete a;
+  return s;
+}
+int nameLen() { return int(zoo::Bird().name().size()) * 10 + int(zoo::Animal().name().size()); }
+int created() { return zoo::Animal::created; }
+int math() { return zoo::area(3) * 100 + zoo::area(2, 5) + zoo::secret(1) * 1000; }
+int misc() { return zoo::c_api(1) * 100 + zoo::safeDiv(7, 0) + 10 * zoo::square(2); }
+int counter() { return zoo::Counter::next(); }
+)";
+
+const std::vector<Edit> kZooEdits = {
+    {"out-of-line virtual (key-function class)", "return 4; }", "return 5; }"},
+    {"override in an anonymous-namespace class", "return 2; }", "return 3; }"},
+    {"anonymous-namespace function", "return x * 3;", "return x * 4;"},
+    {"out-of-line constructor", "{ ++created; }", "{ created += 2; }"},
+    {"one overload", "return w * h;", "return w * h + 1;"},
+    {"extern \"C\" function", "return v + 1;", "return v + 2;"},
+    {"function-try-block", "return -1;", "return -2;"},
+    {"namespace-scope lambda", "return v * v;", "return v * v * v;"},
+    {"static data member initializer", "created = 0;", "created = 10;"},
+    {"static member function with a static", "return ++n;", "return n += 2;"},
+    {"in-class virtual of a local class", "return \"bird\";", "return \"birdie\";"},
+};
+
+struct Scenario {
+  const char *file, *text;
+  const std::vector<Edit> &edits;
+  std::vector<const char *> probes; ///< int() functions; "name(int)" calls name(0).
+};
 
 /// Results of every probe after the first load and after each edit (-1: not callable).
 struct EditRun {
@@ -138,64 +216,82 @@ struct EditRun {
   std::string failure;
 };
 
-std::vector<long> probe(hot::test::LiveProject &p) {
+std::vector<long> probe(hot::test::LiveProject &p, const Scenario &sc) {
   std::vector<long> out;
-  for (const char *name : kProbes) {
-    auto fn = p.fn<int()>(name);
-    out.push_back(fn ? fn() : -1);
+  for (std::string name : sc.probes) {
+    bool one_int = name.size() > 5 && name.substr(name.size() - 5) == "(int)";
+    if (one_int) {
+      auto fn = p.fn<int(int)>(name.substr(0, name.size() - 5));
+      out.push_back(fn ? fn(0) : -1);
+    } else {
+      auto fn = p.fn<int()>(name);
+      out.push_back(fn ? fn() : -1);
+    }
   }
-  auto withParam = p.fn<int(int)>("boxes"); // after the signature edit
-  out.push_back(withParam ? withParam(0) : -1);
   return out;
 }
 
-EditRun runEdits(bool patches) {
+EditRun runEdits(const Scenario &sc, bool patches) {
   hot::Config config;
   config.function_patches = patches;
   hot::test::LiveProject p(config);
-  std::string text = kUnit;
-  p.write("shop.cpp", text);
+  std::string text = sc.text;
+  p.write(sc.file, text);
   EditRun run;
   if (hot::Status st = p.start(); !st.ok()) {
     run.failure = st.message();
     return run;
   }
-  run.results.push_back(probe(p));
-  for (const Edit &e : kEdits) {
+  run.results.push_back(probe(p, sc));
+  for (const Edit &e : sc.edits) {
     size_t at = text.find(e.from);
     if (at == std::string::npos) {
       run.failure = std::string("test bug: '") + e.from + "' not found";
       return run;
     }
     text.replace(at, std::string(e.from).size(), e.to);
-    hot::ReloadEvent ev = p.edit("shop.cpp", text);
+    hot::ReloadEvent ev = p.edit(sc.file, text);
     if (!ev.success) {
       run.failure = std::string(e.what) + ": " + ev.message;
       return run;
     }
     run.partial.push_back(ev.partial);
-    run.results.push_back(probe(p));
+    run.results.push_back(probe(p, sc));
   }
   return run;
 }
 
-TEST(FunctionPatchDifferential, SameResultsAsFullRecompiles) {
-  EditRun full = runEdits(false);
-  ASSERT_TRUE(full.failure.empty()) << full.failure;
-  EditRun patched = runEdits(true);
-  ASSERT_TRUE(patched.failure.empty()) << patched.failure;
-  ASSERT_EQ(full.results.size(), patched.results.size());
-  for (size_t i = 0; i < full.results.size(); ++i)
+/// Runs `sc` with patches off and on; returns how many edits were function-level.
+size_t expectSameResults(const Scenario &sc) {
+  EditRun full = runEdits(sc, false);
+  EXPECT_TRUE(full.failure.empty()) << "patches off: " << full.failure;
+  EditRun patched = runEdits(sc, true);
+  EXPECT_TRUE(patched.failure.empty()) << "patches on: " << patched.failure;
+  if (!full.failure.empty() || !patched.failure.empty()) return 0;
+  EXPECT_EQ(full.results.size(), patched.results.size());
+  for (size_t i = 0; i < std::min(full.results.size(), patched.results.size()); ++i)
     EXPECT_EQ(full.results[i], patched.results[i])
-        << (i == 0 ? "first load" : std::string("after edit: ") + kEdits[i - 1].what);
+        << (i == 0 ? "first load" : std::string("after edit: ") + sc.edits[i - 1].what);
   size_t partial = 0;
   for (size_t i = 0; i < patched.partial.size(); ++i) {
     partial += patched.partial[i];
     EXPECT_FALSE(full.partial[i]) << "function_patches=false compiles whole units";
   }
-  // Every edit but the new function and the signature change stays a function-level one.
-  EXPECT_GE(partial, std::size(kEdits) - 2);
-  EXPECT_FALSE(patched.partial[std::size(kEdits) - 2]) << "a new function is a full recompile";
+  return partial;
+}
+
+TEST(FunctionPatchDifferential, ClassesTemplatesConstantsAndState) {
+  Scenario sc{"shop.cpp", kUnit, kShopEdits,
+              {"cartTotal", "shipping", "sorted", "boxes", "tiers", "names", "rated", "defaults",
+               "calls", "boxes(int)"}};
+  // Every edit but the new function stays a function-level one.
+  EXPECT_EQ(expectSameResults(sc), kShopEdits.size() - 1);
+}
+
+TEST(FunctionPatchDifferential, VirtualsLinkageOverloadsAndLambdas) {
+  Scenario sc{"zoo.cpp", kZoo, kZooEdits,
+              {"legsTotal", "nameLen", "created", "math", "misc", "counter"}};
+  EXPECT_EQ(expectSameResults(sc), kZooEdits.size());
 }
 
 } // namespace
