@@ -216,6 +216,9 @@ std::set<std::string> identifiers(llvm::StringRef text, size_t begin, size_t end
                                   const std::vector<Outline::Body> &except = {}) {
   static const clang::LangOptions lo = rawLexOptions();
   std::set<std::string> out;
+  std::vector<const Outline::Body *> holes; // the bodies inside [begin, end]
+  for (const Outline::Body &b : except)
+    if (b.rbrace >= begin && b.lbrace <= end) holes.push_back(&b);
   // The buffer must end at the text's NUL (the lexer stops there), so stop by offset.
   clang::Lexer lex(clang::SourceLocation(), lo, text.begin(), text.begin() + begin, text.end());
   clang::Token tok;
@@ -224,8 +227,8 @@ std::set<std::string> identifiers(llvm::StringRef text, size_t begin, size_t end
     size_t at = size_t(lex.getBufferLocation() - text.begin()) - tok.getLength();
     if (tok.is(clang::tok::eof) || at > end) break;
     if (!tok.is(clang::tok::raw_identifier)) continue;
-    bool inside = std::any_of(except.begin(), except.end(), [&](const Outline::Body &b) {
-      return b.lbrace < at && at < b.rbrace;
+    bool inside = std::any_of(holes.begin(), holes.end(), [&](const Outline::Body *b) {
+      return b->lbrace < at && at < b->rbrace;
     });
     if (!inside) out.insert(tok.getRawIdentifier().str());
   }
