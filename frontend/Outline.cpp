@@ -199,7 +199,10 @@ private:
       return;
     }
     auto *nd = llvm::cast<clang::NamedDecl>(inner);
-    if (!nd->getIdentifier() && !llvm::isa<clang::TagDecl>(nd)) out.opaque = true; // operators
+    if (llvm::isa<clang::CXXConstructorDecl, clang::CXXDestructorDecl>(nd))
+      addName(*llvm::cast<clang::CXXMethodDecl>(nd)->getParent(), out.names); // named by class
+    else if (!nd->getIdentifier() && !llvm::isa<clang::TagDecl>(nd))
+      out.opaque = true; // operators, conversions, deduction guides
     addName(*nd, out.names);
     if (auto *fd = llvm::dyn_cast<clang::FunctionDecl>(inner); fd && fd->hasSkippedBody())
       if (auto name = offsetIn(fd->getLocation()))

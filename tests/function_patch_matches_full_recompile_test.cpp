@@ -167,6 +167,11 @@ int safeDiv(int a, int b) try {
   return -1;
 }
 auto square = [](int v) { return v * v; };
+struct Pen {
+  explicit Pen(int c);
+  int cap;
+};
+Pen::Pen(int c) : cap(c * 2) {}
 struct Counter {
   static int next() {
     static int n = 0;
@@ -187,6 +192,7 @@ int created() { return zoo::Animal::created; }
 int math() { return zoo::area(3) * 100 + zoo::area(2, 5) + zoo::secret(1) * 1000; }
 int misc() { return zoo::c_api(1) * 100 + zoo::safeDiv(7, 0) + 10 * zoo::square(2); }
 int counter() { return zoo::Counter::next(); }
+int pen() { return zoo::Pen(5).cap; }
 )";
 
 const std::vector<Edit> kZooEdits = {
@@ -201,6 +207,7 @@ const std::vector<Edit> kZooEdits = {
     {"static data member initializer", "created = 0;", "created = 10;"},
     {"static member function with a static", "return ++n;", "return n += 2;"},
     {"in-class virtual of a local class", "return \"bird\";", "return \"birdie\";"},
+    {"constructor member initializer", "cap(c * 2)", "cap(c * 3)"},
 };
 
 struct Scenario {
@@ -290,7 +297,7 @@ TEST(FunctionPatchDifferential, ClassesTemplatesConstantsAndState) {
 
 TEST(FunctionPatchDifferential, VirtualsLinkageOverloadsAndLambdas) {
   Scenario sc{"zoo.cpp", kZoo, kZooEdits,
-              {"legsTotal", "nameLen", "created", "math", "misc", "counter"}};
+              {"legsTotal", "nameLen", "created", "math", "misc", "counter", "pen"}};
   EXPECT_EQ(expectSameResults(sc), kZooEdits.size());
 }
 
