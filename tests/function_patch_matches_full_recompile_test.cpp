@@ -1,6 +1,7 @@
-// Differential check of function-level recompiles: one sequence of edits (bodies, a constant
-// also used through a constexpr function, an enumerator, a member type and initializer, a
-// virtual method, templates, a lambda, a comment, a new function, a signature) is applied twice, with Config::function_patches on and off; after every edit the
+// Differential check of function-level recompiles. Each scenario is a unit and a sequence of
+// edits (bodies, constants, enumerators, member types and initializers, virtuals in and out of
+// class, templates, lambdas, overloads, linkage kinds, macros, a comment, a new function, a
+// signature) applied twice, with Config::function_patches on and off: after every edit the
 // same calls must give the same results.
 #include <gtest/gtest.h>
 
@@ -210,6 +211,46 @@ const std::vector<Edit> kZooEdits = {
     {"constructor member initializer", "cap(c * 2)", "cap(c * 3)"},
 };
 
+// C-style code: a using-directive, a macro, a typedef, a const global, an inline function in a
+// namespace reached through a using-declaration, a member function defined out of line.
+const char *kPlain = R"(#include <string>
+#include <vector>
+using namespace std;
+#define SCALE 3
+const int kLimit = 4;
+typedef vector<int> Ints;
+static Ints make() {
+  Ints v;
+  for (int i = 0; i < kLimit; ++i) v.push_back(i * SCALE);
+  return v;
+}
+namespace util {
+inline int total(const Ints &v) {
+  int s = 0;
+  for (int x : v) s += x;
+  return s;
+}
+} // namespace util
+using util::total;
+struct Acc {
+  int base = 1;
+  int add(int v) const;
+};
+int Acc::add(int v) const { return base + v; }
+int probeA() { return total(make()); }
+int probeB() { Acc a; return a.add(10); }
+int probeC() { string s = "abc"; return int(s.size()) * kLimit; }
+)";
+
+const std::vector<Edit> kPlainEdits = {
+    {"const global", "kLimit = 4", "kLimit = 5"},
+    {"default member initializer", "int base = 1;", "int base = 7;"},
+    {"out-of-line member function", "return base + v;", "return base * v;"},
+    {"inline function behind a using-declaration", "s += x;", "s += 2 * x;"},
+    {"body using a macro", "i * SCALE", "i * SCALE + 1"},
+    {"string literal", "\"abc\"", "\"abcd\""},
+};
+
 struct Scenario {
   const char *file, *text;
   const std::vector<Edit> &edits;
@@ -293,6 +334,11 @@ TEST(FunctionPatchDifferential, ClassesTemplatesConstantsAndState) {
                "calls", "boxes(int)"}};
   // Every edit but the new function stays a function-level one.
   EXPECT_EQ(expectSameResults(sc), kShopEdits.size() - 1);
+}
+
+TEST(FunctionPatchDifferential, UsingDirectiveMacrosTypedefs) {
+  Scenario sc{"plain.cpp", kPlain, kPlainEdits, {"probeA", "probeB", "probeC"}};
+  EXPECT_EQ(expectSameResults(sc), kPlainEdits.size());
 }
 
 TEST(FunctionPatchDifferential, VirtualsLinkageOverloadsAndLambdas) {
