@@ -87,9 +87,10 @@ std::optional<unsigned> expandedOffset(const clang::SourceManager &sm, clang::So
 /// The planned position of a body clang skipped (it has no AST to find it by).
 const Outline::Body *plannedBody(const PatchPlan *plan, unsigned name) {
   if (!plan) return nullptr;
-  for (const Outline::Body &b : plan->bodies)
-    if (b.name == name) return &b;
-  return nullptr;
+  // Sorted and disjoint, so sorted by name offset too.
+  auto it = std::lower_bound(plan->bodies.begin(), plan->bodies.end(), name,
+                             [](const Outline::Body &b, unsigned n) { return b.name < n; });
+  return it != plan->bodies.end() && it->name == name ? &*it : nullptr;
 }
 
 /// The symbols clang emits for a function (constructors and destructors have several).
@@ -335,6 +336,37 @@ std::optional<EditedRange> editedRange(llvm::StringRef old, llvm::StringRef now)
   return r;
 }
 
+/// A declaration or a macro: the identifiers it names, and what it declares.
+struct Namer {
+  std::set<std::string> uses;
+  std::vector<std::string> declares;
+};
+
+/// Whatever names an affected identifier may mean something else now: what it declares is
+/// affected too. Grows `affected` until nothing changes.
+void closeOver(std::set<std::string> &affected, const std::vector<Namer> &namers) {
+  std::vector<bool> done(namers.size());
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (size_t i = 0; i < namers.size(); ++i) {
+      if (done[i] || !mentions(namers[i].uses, affected)) continue;
+      done[i] = true;
+      for (const std::string &n : namers[i].declares) grew |= affected.insert(n).second;
+    }
+  }
+}
+
+/// The main file's declarations and the macros of it and its project headers (a body that
+/// uses a macro does not spell what the macro names). `edited`: headers' new texts.
+std::vector<Namer> mainNamers(const Outline &base,
+                              const std::vector<PatchPlan::HeaderEdit> *edited = nullptr) {
+  std::vector<Namer> out;
+  for (const Outline::Decl &d : base.decls)
+    out.push_back({identifiers(base.text, d.begin, d.end, base.bodies), d.names});
+  for (auto &[macro, uses] : macrosOf(base, edited)) out.push_back({std::move(uses), {macro}});
+  return out;
+}
+
 /// Plans an edit that changed declarations (see Outline.h): one contiguous edited range.
 /// Bodies in that range are compiled; bodies elsewhere are compiled if they name something
 /// the edit may have changed.
@@ -347,32 +379,13 @@ std::optional<PatchPlan> planDeclarationEdit(const Outline &base, llvm::StringRe
   plan.declarations = true;
   plan.region_begin = unsigned(p);
   plan.region_end = unsigned(ne);
-  std::vector<bool> done(base.decls.size());
-  for (size_t i = 0; i < base.decls.size(); ++i) {
-    const Outline::Decl &d = base.decls[i];
+  for (const Outline::Decl &d : base.decls) {
     if (!overlaps(d.begin, d.end, p, oe)) continue;
     if (d.opaque) return std::nullopt;
-    done[i] = true;
     plan.names.insert(d.names.begin(), d.names.end());
   }
-  // Declarations that name a changed one may mean something else now: what they declare
-  // counts as changed too. So does a macro that names one (a body that uses the macro does
-  // not spell the name).
   std::set<std::string> affected = plan.names;
-  std::vector<std::set<std::string>> ids;
-  for (const Outline::Decl &d : base.decls)
-    ids.push_back(identifiers(old, d.begin, d.end, base.bodies));
-  auto macros = macrosOf(base);
-  for (bool grew = true; grew;) {
-    grew = false;
-    for (size_t i = 0; i < base.decls.size(); ++i) {
-      if (done[i] || !mentions(ids[i], affected)) continue;
-      done[i] = true;
-      for (const std::string &n : base.decls[i].names) grew |= affected.insert(n).second;
-    }
-    for (const auto &[macro, uses] : macros)
-      if (mentions(uses, affected)) grew |= affected.insert(macro).second;
-  }
+  closeOver(affected, mainNamers(base));
   long delta = long(text.size()) - long(old.size());
   for (const Outline::Body &b : base.bodies) {
     bool before = b.rbrace < p, after = b.begin >= std::max(oe, p);
@@ -482,16 +495,16 @@ struct OutlineRecorder::State {
 
 namespace {
 
-/// The file of this compile at `path` (as readProjectFiles() names files), if it was parsed.
-std::optional<clang::FileID> parsedFile(const clang::SourceManager &sm, llvm::StringRef path) {
+/// True if this compile parsed the file at `path` (named as readProjectFiles() names files).
+bool parsedFile(const clang::SourceManager &sm, llvm::StringRef path) {
   for (unsigned i = 0, n = sm.local_sloc_entry_size(); i < n; ++i) {
     const clang::SrcMgr::SLocEntry &e = sm.getLocalSLocEntry(i);
     if (!e.isFile() || !e.getFile().getContentCache().OrigEntry) continue;
     llvm::SmallString<256> name(e.getFile().getContentCache().OrigEntry->getName());
     llvm::sys::fs::make_absolute(name);
-    if (name == path) return sm.getFileID(clang::SourceLocation::getFromRawEncoding(e.getOffset()));
+    if (name == path) return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 /// The edit of the header `loc` is in, and `loc`'s offset in it.
@@ -561,34 +574,13 @@ void decideHeaderEdit(OutlineRecorder::State &s) {
     return;
   }
   s.edited_decls = edited.size();
-  std::vector<bool> done(hd.decls.size());
-  for (size_t i : edited) {
-    done[i] = true;
-    affected.insert(hd.decls[i].names.begin(), hd.decls[i].names.end());
-  }
-  std::vector<std::set<std::string>> header_ids, main_ids;
+  for (size_t i : edited) affected.insert(hd.decls[i].names.begin(), hd.decls[i].names.end());
+  std::vector<Namer> namers = mainNamers(base, &plan.headers);
   for (size_t i = 0; i < hd.decls.size(); ++i)
-    header_ids.push_back(identifiers(s.sm->getBufferData(hd.files[i]), hd.decls[i].begin,
-                                     hd.decls[i].end));
-  for (const Outline::Decl &d : base.decls)
-    main_ids.push_back(identifiers(base.text, d.begin, d.end, base.bodies));
-  std::vector<bool> main_done(base.decls.size());
-  auto macros = macrosOf(base, &plan.headers);
-  for (bool grew = true; grew;) {
-    grew = false;
-    for (size_t i = 0; i < hd.decls.size(); ++i)
-      if (!done[i] && mentions(header_ids[i], affected)) {
-        done[i] = true;
-        for (const std::string &n : hd.decls[i].names) grew |= affected.insert(n).second;
-      }
-    for (size_t i = 0; i < base.decls.size(); ++i)
-      if (!main_done[i] && mentions(main_ids[i], affected)) {
-        main_done[i] = true;
-        for (const std::string &n : base.decls[i].names) grew |= affected.insert(n).second;
-      }
-    for (const auto &[macro, uses] : macros)
-      if (mentions(uses, affected)) grew |= affected.insert(macro).second;
-  }
+    namers.push_back({identifiers(s.sm->getBufferData(hd.files[i]), hd.decls[i].begin,
+                                  hd.decls[i].end),
+                      hd.decls[i].names});
+  closeOver(affected, namers);
   for (const Outline::Body &b : plan.bodies)
     (mentions(identifiers(base.text, b.begin, b.rbrace), affected) ? s.emit : s.skip)
         .insert(b.name);

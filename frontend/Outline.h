@@ -127,7 +127,6 @@ public:
   /// Mangled names of the functions whose bodies were skipped, and whether each is local
   /// (internal linkage: its stub symbol is unit-scoped).
   std::vector<std::pair<std::string, bool>> skippedSymbols(clang::ASTContext &ctx) const;
-  unsigned skippedCount() const { return unsigned(skipped_.size()); }
   /// Bodies a header edit made this compile emit (decided while parsing).
   unsigned emittedByHeaders() const;
 
