@@ -32,25 +32,14 @@ void EventPrinter::onReload(const hot::ReloadEvent &e) {
     emit({{"event", "reload"},   {"unit", e.unit},         {"version", e.version},
           {"success", e.success}, {"error", e.success ? "" : hot::toString(e.code)},
           {"message", e.message}, {"compile_ms", e.compile_ms}, {"link_ms", e.link_ms},
-          {"transaction", e.transaction}, {"tier", e.tier}, {"diagnostics", diags}});
+          {"transaction", e.transaction}, {"tier", e.tier}, {"diagnostics", diags},
+          {"waiting_for", e.waiting_for}});
     return;
   }
+  if (quiet_ && e.success) return;
+  std::string text = hot::formatEvent(e);
   std::lock_guard<std::mutex> lock(print_mu);
-  if (e.success) {
-    if (!quiet_ && e.version > 1) // first loads are not news
-      std::fprintf(stderr, "hot: %s: version %u live (compile %.1f ms, link %.1f ms)\n",
-                   e.unit.c_str(), e.version, e.compile_ms, e.link_ms);
-    return;
-  }
-  bool printed = false;
-  for (auto &d : e.diagnostics)
-    if (d.severity != hot::Severity::Note || printed) {
-      std::fprintf(stderr, "%s\n", d.formatted.empty() ? d.message.c_str() : d.formatted.c_str());
-      printed = true;
-    }
-  if (!printed) std::fprintf(stderr, "%s\n", e.message.c_str());
-  std::fprintf(stderr, "hot: %s: %s; version %u keeps running\n", e.unit.c_str(),
-               hot::toString(e.code), e.version);
+  std::fputs(text.c_str(), stderr);
 }
 
 void EventPrinter::onTierChange(const hot::TierEvent &e) {
@@ -84,8 +73,10 @@ void EventPrinter::onMessage(hot::Severity s, const std::string &text) {
     emit({{"event", "message"}, {"severity", severityName(s)}, {"message", text}});
     return;
   }
+  if (quiet_ && s == hot::Severity::Note) return;
+  std::string line = hot::formatMessage(s, text);
   std::lock_guard<std::mutex> lock(print_mu);
-  std::fprintf(stderr, "hot: %s: %s\n", severityName(s), text.c_str());
+  std::fputs(line.c_str(), stderr);
 }
 
 } // namespace hot::cli

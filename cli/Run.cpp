@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 namespace {
 const char *kRunUsage = R"(usage: hot run DIR|FILE... [options] [-- ARGS...]
 
-Compiles every C++ unit (each FILE, every .cpp/.cc/.cxx under each DIR), runs the program's
+Compiles every unit (each FILE, every .cpp/.cc/.cxx/.c under each DIR; .c as C), runs the program's
 main(argc, argv) with ARGS, and hot-reloads every saved edit while it runs. The program's
 stdin, stdout and exit status are its own; hotengine reports on stderr.
 
@@ -44,6 +44,14 @@ bool takeValue(const std::vector<std::string> &args, size_t &i, const std::strin
     return true;
   }
   return false;
+}
+/// Failures of a unit's compile, link or initializers reach the EventPrinter as reload events
+/// (with their diagnostics); everything else is only in the returned Status.
+bool reportedByEvents(hot::ErrorCode code) {
+  using hot::ErrorCode;
+  return code == ErrorCode::CompileError || code == ErrorCode::LinkError ||
+         code == ErrorCode::LayoutChanged || code == ErrorCode::SignatureChanged ||
+         code == ErrorCode::InitializerFailed;
 }
 } // namespace
 
@@ -110,21 +118,13 @@ int runCommand(const std::vector<std::string> &args) {
   EventPrinter printer(json, quiet);
   engine->setListener(&printer);
 
-  std::vector<std::string> files;
-  for (const std::string &in : inputs) {
-    if (fs::is_directory(in)) {
-      if (Status st = engine->watch(in); !st.ok()) return 1; // the printer showed why
-    } else {
-      files.push_back(in);
-    }
-  }
+  // Every input in one first load: units in different folders may use each other's data.
   bool from_database = inputs.empty(); // every unit of --compile-commands
-  if (!files.empty() || from_database)
-    if (Status st = engine->load(files); !st.ok()) {
-      if (st.code() == hot::ErrorCode::IoError || st.code() == hot::ErrorCode::NotFound)
-        std::fprintf(stderr, "hot run: %s\n", st.message().c_str());
-      return 1;
-    }
+  if (Status st = engine->load(inputs); !st.ok()) {
+    if (!reportedByEvents(st.code()))
+      std::fprintf(stderr, "hot run: %s\n", st.message().c_str());
+    return 1;
+  }
 
   // `hot call` reaches this run through <cwd>/.hot/<pid>.sock while main runs (cli/Control.h).
   std::string control_error;

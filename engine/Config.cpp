@@ -21,6 +21,12 @@ namespace {
 // ordered_json: errors come in document order and toJson() follows the struct's field order.
 using Json = nlohmann::ordered_json;
 
+// Upper bounds of numeric keys: far above any real use, low enough that a typo cannot make the
+// engine start thousands of threads or wait for hours.
+constexpr std::uint64_t kMaxDebounceMs = 60000;
+constexpr std::uint64_t kMaxHistory = 1000;
+constexpr std::uint64_t kMaxCompileThreads = 256;
+
 Status configError(std::string message) {
   return Status(ErrorCode::ConfigError, std::move(message));
 }
@@ -79,6 +85,7 @@ private:
   std::vector<Field> configFields(Config &c) {
     return {
         {"std", string(c.std)},
+        {"c_std", string(c.c_std)},
         {"opt_level", optLevel(c.opt_level)},
         {"debug_info", boolean(c.debug_info)},
         {"include_dirs", strings(c.include_dirs)},
@@ -89,14 +96,16 @@ private:
         {"compile_commands", string(c.compile_commands)},
         {"libraries", strings(c.libraries)},
         {"library_dirs", strings(c.library_dirs)},
-        {"debounce_ms", unsignedInt(c.debounce_ms)},
+        {"debounce_ms", unsignedInt(c.debounce_ms, kMaxDebounceMs)},
         {"apply_in_background", boolean(c.apply_in_background)},
         {"header_cache", boolean(c.header_cache)},
         {"function_patches", boolean(c.function_patches)},
         {"cache_dir", string(c.cache_dir)},
-        {"history", unsignedInt(c.history)},
-        {"compile_threads", unsignedInt(c.compile_threads)},
+        {"history", unsignedInt(c.history, kMaxHistory)},
+        {"compile_threads", unsignedInt(c.compile_threads, kMaxCompileThreads)},
         {"track_system_headers", boolean(c.track_system_headers)},
+        {"start_with_errors", boolean(c.start_with_errors)},
+        {"log_to_stderr", boolean(c.log_to_stderr)},
         {"tiering", object(tieringFields(c.tiering))},
     };
   }
@@ -185,15 +194,17 @@ private:
     };
   }
 
-  template <typename T> Handler unsignedInt(T &out) {
-    return [this, &out](const Json &v, const std::string &key) {
+  /// An unsigned integer of at most `max` (a value past what the engine can use, such as
+  /// 4294967295 compile threads, is an error rather than a start-up that never ends).
+  template <typename T>
+  Handler unsignedInt(T &out, std::uint64_t max = std::numeric_limits<T>::max()) {
+    return [this, &out, max](const Json &v, const std::string &key) {
       // nlohmann stores every non-negative integer literal as number_unsigned.
       if (!v.is_number_unsigned())
         return typeError(key, "unsigned integer", v);
       auto n = v.get<std::uint64_t>();
-      if (n > std::numeric_limits<T>::max())
-        return keyError(key, "must be at most " + std::to_string(std::numeric_limits<T>::max()) +
-                                 ", got " + v.dump());
+      if (n > max)
+        return keyError(key, "must be at most " + std::to_string(max) + ", got " + v.dump());
       out = static_cast<T>(n);
       return Status();
     };
@@ -225,21 +236,12 @@ Status syntaxError(const std::string &text, const std::string &origin,
                      detail);
 }
 
+/// A config is read like a source file: regular files only, size-limited, never blocking.
 Status readFile(const std::string &path, std::string &out) {
-  auto ioError = [&](int err) {
-    return Status(ErrorCode::IoError, "cannot read config file \"" + path +
-                                          "\": " + std::generic_category().message(err));
-  };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return ioError(errno);
-  char buf[16384];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0)
-    out.append(buf, static_cast<std::size_t>(n));
-  int err = errno; // a directory opens fine and fails here with EISDIR
-  ::close(fd);
-  return n < 0 ? ioError(err) : Status();
+  std::string why;
+  if (!util::readFile(path, out, &why))
+    return Status(ErrorCode::IoError, "cannot read config file \"" + path + "\": " + why);
+  return Status();
 }
 
 } // namespace
@@ -277,6 +279,7 @@ std::string Config::toJson() const {
 
   Json j;
   j["std"] = this->std;
+  j["c_std"] = c_std;
   j["opt_level"] = opt_level;
   j["debug_info"] = debug_info;
   j["include_dirs"] = include_dirs;
@@ -295,6 +298,8 @@ std::string Config::toJson() const {
   j["history"] = history;
   j["compile_threads"] = compile_threads;
   j["track_system_headers"] = track_system_headers;
+  j["start_with_errors"] = start_with_errors;
+  j["log_to_stderr"] = log_to_stderr;
   j["tiering"] = std::move(tier);
   // replace: invalid UTF-8 in a path must not throw out of a function that cannot fail.
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -7,9 +7,11 @@
 #include "llvm/Demangle/Demangle.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <atomic>
 #include <filesystem>
+#include <set>
 
 namespace hot {
 namespace fs = std::filesystem;
@@ -79,6 +81,51 @@ Status HotEngine::Impl::init() {
   return Status();
 }
 
+/// The shared libraries a GNU ld script names in GROUP/INPUT (AS_NEEDED ones too), or nothing
+/// if `path` is not a script. Debian's libm.so and libc.so are scripts: dlopen cannot read
+/// them, a native link follows them.
+static std::vector<std::string> linkerScriptInputs(const std::string &path) {
+  std::string text;
+  if (!util::readFile(path, text) || text.size() > (1u << 16) || text.find('\0') != text.npos)
+    return {};
+  if (text.find("GROUP") == text.npos && text.find("INPUT") == text.npos) return {};
+  std::vector<std::string> out;
+  std::string token;
+  auto flush = [&] {
+    if (token.find(".so") != token.npos && (token[0] == '/' || token.rfind("lib", 0) == 0))
+      out.push_back(token);
+    token.clear();
+  };
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == ')' || c == ',') flush();
+    else token += c;
+  }
+  flush();
+  return out;
+}
+
+/// Where a native link looks for -lNAME after the -L dirs.
+static const std::vector<std::string> &systemLibraryDirs() {
+  static const std::vector<std::string> dirs = {"/usr/local/lib", "/lib/x86_64-linux-gnu",
+                                                "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"};
+  return dirs;
+}
+
+/// Loads a shared library, following it if it is a linker script.
+Status HotEngine::Impl::loadSharedLibrary(const std::string &path) {
+  std::vector<std::string> inputs = linkerScriptInputs(path);
+  if (inputs.empty()) {
+    if (llvm::Error err = jit_->loadLibrary(path))
+      return Status(ErrorCode::LinkError, llvm::toString(std::move(err)));
+    return Status();
+  }
+  for (const std::string &in : inputs)
+    if (llvm::Error err = jit_->loadLibrary(in))
+      return Status(ErrorCode::LinkError, path + " (a linker script) names " + in + ": " +
+                                              llvm::toString(std::move(err)));
+  return Status();
+}
+
 /// "-lfoo" / "foo" is searched in library_dirs then the system; a path is loaded as is.
 Status HotEngine::Impl::loadLibrary(const std::string &lib) {
   std::string name = lib.rfind("-l", 0) == 0 ? lib.substr(2) : lib;
@@ -89,16 +136,28 @@ Status HotEngine::Impl::loadLibrary(const std::string &lib) {
       candidates.push_back(dir + "/lib" + name + ".so");
       candidates.push_back(dir + "/lib" + name + ".a");
     }
-    candidates.push_back("lib" + name + ".so");
+    for (auto &dir : systemLibraryDirs()) candidates.push_back(dir + "/lib" + name + ".so");
+    candidates.push_back("lib" + name + ".so"); // the dynamic loader's own search path
   }
+  // Since glibc 2.34 these live in libc itself (Debian 12 ships no libpthread.so to open): a
+  // native link accepts -lpthread and so does the engine. libm is a real library and opened.
+  static const std::set<std::string> in_libc = {"pthread", "dl", "rt", "util", "anl", "c",
+                                                "resolv"};
   std::string errors;
   for (auto &c : candidates) {
     bool archive = c.size() > 2 && c.substr(c.size() - 2) == ".a";
     if (c.find('/') != std::string::npos && !fs::exists(c)) continue;
-    llvm::Error err = archive ? jit_->addArchive(c) : jit_->loadLibrary(c);
-    if (!err) return Status();
-    errors += "\n  " + llvm::toString(std::move(err));
+    if (archive) {
+      llvm::Error err = jit_->addArchive(c);
+      if (!err) return Status();
+      errors += "\n  " + llvm::toString(std::move(err));
+      continue;
+    }
+    Status st = loadSharedLibrary(c);
+    if (st.ok()) return st;
+    errors += "\n  " + st.message();
   }
+  if (in_libc.count(name)) return Status(); // nothing to load: the C library has it
   return Status(ErrorCode::LinkError, "cannot load library '" + lib + "'" +
                                           (errors.empty() ? ": not found" : ":" + errors));
 }
@@ -130,16 +189,25 @@ static std::string apiIncludeArg() {
   return "-I" HOT_API_INCLUDE_DIR;
 }
 
+/// A ".c" file is C (as for gcc and clang; ".C" is C++).
+static bool isCUnit(const std::string &path) { return fs::path(path).extension() == ".c"; }
+
 std::vector<std::string> HotEngine::Impl::compileArgs(const Unit &u) const {
+  bool c = isCUnit(u.path);
   // A unit listed in the compile database is compiled with its own build flags; the engine
   // still chooses optimization (the tier) and debug info.
   if (const eng::CompileCommand *cmd = database_ ? database_->find(u.path) : nullptr) {
     std::vector<std::string> args = cmd->args;
+    if (c) args.insert(args.begin(), {"-x", "c"});
+    bool has_std = std::any_of(args.begin(), args.end(),
+                               [](const std::string &a) { return a.rfind("-std=", 0) == 0; });
+    if (c && !has_std) args.push_back("-std=" + config_.c_std);
     args.push_back(config_.debug_info ? "-g" : "-g0");
     args.push_back(apiIncludeArg());
     return args;
   }
-  std::vector<std::string> args = {"-std=" + config_.std};
+  std::vector<std::string> args = c ? std::vector<std::string>{"-x", "c", "-std=" + config_.c_std}
+                                    : std::vector<std::string>{"-std=" + config_.std};
   for (auto &d : config_.include_dirs) args.push_back("-I" + util::absolutePath(d));
   for (auto &d : config_.defines) args.push_back("-D" + d);
   args.push_back(config_.debug_info ? "-g" : "-g0");
@@ -155,6 +223,13 @@ Unit &HotEngine::Impl::unitFor(const std::string &path) {
     slot = std::make_unique<Unit>();
     slot->id = next_unit_id_++;
     slot->path = path;
+    // A unit that is a symlink changes when its target does: inotify reports the target.
+    std::error_code ec;
+    std::string real = fs::canonical(path, ec).string();
+    if (!ec && real != path) {
+      slot->real_path = real;
+      watchFolderOf(real);
+    }
   }
   return *slot;
 }
@@ -178,62 +253,147 @@ std::vector<std::string> HotEngine::Impl::databaseUnits() const {
   return out;
 }
 
+/// Every unit file under `root` (sorted). Entries that cannot be read (a symlink loop, a
+/// dangling link, no permission) are skipped with a warning instead of ending the scan.
+std::vector<std::string> HotEngine::Impl::scanUnits(const std::string &root) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  auto opts = fs::directory_options::skip_permission_denied;
+  for (auto it = fs::recursive_directory_iterator(root, opts, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    std::string path = it->path().string();
+    if (!isUnitFile(path)) continue;
+    std::error_code st_ec;
+    fs::file_status st = fs::status(it->path(), st_ec);
+    if (st_ec) {
+      message(Severity::Warning, path + ": skipped: " + util::pathProblem(path));
+      continue;
+    }
+    if (fs::is_regular_file(st)) files.push_back(path);
+  }
+  if (ec) message(Severity::Warning, root + ": not every folder could be read: " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+/// Loads every input (files, and every unit under each folder) as ONE transaction, so units
+/// may use each other's data in any order. The folders are watched before anything compiles:
+/// a save made during the first load is seen and applied after it.
 Status HotEngine::Impl::load(const std::vector<std::string> &given) {
-  std::vector<std::string> files = given.empty() ? databaseUnits() : given;
+  std::vector<std::string> files, roots;
+  if (given.empty()) files = databaseUnits();
+  for (const std::string &in : given) {
+    std::string path = util::absolutePath(in);
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<std::string> found = scanUnits(path);
+      if (found.empty()) return Status(ErrorCode::NotFound, path + ": no C++ or C units");
+      files.insert(files.end(), found.begin(), found.end());
+      roots.push_back(path);
+    } else if (fs::is_regular_file(path, ec)) {
+      files.push_back(path);
+      roots.push_back(fs::path(path).parent_path().string());
+    } else {
+      return Status(ErrorCode::IoError, path + ": " + util::pathProblem(path));
+    }
+  }
   if (files.empty()) return Status(ErrorCode::NotFound, "no units to load");
   if (database_)
     for (const std::string &note : database_->notes()) message(Severity::Note, note);
+  for (auto &f : database_ && given.empty() ? files : std::vector<std::string>{})
+    roots.push_back(fs::path(f).parent_path().string());
+  for (const std::string &root : roots)
+    if (Status w = addRoot(root); !w.ok()) return w;
   std::vector<Unit *> units;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto &f : files) {
-      std::string path = util::absolutePath(f);
-      if (!fs::is_regular_file(path))
-        return Status(ErrorCode::IoError, path + ": no such file");
-      units.push_back(&unitFor(path));
+      Unit &u = unitFor(util::absolutePath(f));
+      if (std::find(units.begin(), units.end(), &u) == units.end()) units.push_back(&u);
     }
   }
-  Status st = runTransaction(stage(units), /*apply_now=*/true);
-  if (!st.ok()) return st;
-  for (auto &f : files)
-    if (Status w = startWatching(fs::path(util::absolutePath(f)).parent_path().string()); !w.ok())
-      return w;
+  if (Status st = firstLoad(std::move(units)); !st.ok()) return st;
+  if (!worker_.joinable()) worker_ = std::thread([this] { workerLoop(); });
+  return Status();
+}
+
+/// All or nothing, unless start_with_errors: then the unit a failure is blamed on is left out
+/// (its error was reported) and the rest is loaded again, until what is left loads. The units
+/// left out are dormant: they load with the edit that fixes them (see unitsFor()).
+Status HotEngine::Impl::firstLoad(std::vector<Unit *> units) {
+  Status first;
+  while (!units.empty()) {
+    std::unique_ptr<Transaction> tx = stage(units);
+    tx->report_culprit_only = config_.start_with_errors;
+    Status st = runTransaction(std::move(tx), /*apply_now=*/true);
+    if (st.ok()) break;
+    if (!config_.start_with_errors) return st;
+    if (first.ok()) first = st;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto culprit = [](Unit *u) { return u->failed && !u->retry; };
+    if (std::none_of(units.begin(), units.end(), culprit)) return st; // nothing to leave out
+    for (Unit *u : units)
+      if (culprit(u)) u->dormant = true;
+    std::erase_if(units, culprit);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string left_out;
+  for (auto &[path, u] : units_) {
+    u->retry = false; // the units that loaded were not waiting for anyone
+    if (u->dormant) left_out += (left_out.empty() ? "" : ", ") + path;
+  }
+  if (units.empty()) return first;
+  if (!left_out.empty())
+    message(Severity::Warning, "started without " + left_out +
+                                   " (see the errors above): each loads once an edit fixes it");
   return Status();
 }
 
 Status HotEngine::Impl::watch(const std::string &dir) {
   std::string root = util::absolutePath(dir);
-  if (!fs::is_directory(root)) return Status(ErrorCode::IoError, root + ": not a directory");
-  std::vector<std::string> files;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
-       it.increment(ec))
-    if (it->is_regular_file() && isUnitFile(it->path().string()))
-      files.push_back(it->path().string());
-  std::sort(files.begin(), files.end());
-  if (files.empty()) return Status(ErrorCode::NotFound, root + ": no C++ units to load");
-  std::vector<Unit *> units;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto &f : files) units.push_back(&unitFor(f));
-  }
-  Status st = runTransaction(stage(units), /*apply_now=*/true);
-  if (!st.ok()) return st;
-  return startWatching(root);
+  if (!fs::is_directory(root, ec)) return Status(ErrorCode::IoError, root + ": not a directory");
+  return load({root});
 }
 
-Status HotEngine::Impl::startWatching(const std::string &dir) {
+/// Watches `dir` and its tree: new unit files there become units.
+Status HotEngine::Impl::addRoot(const std::string &dir) {
   if (!watcher_) {
     auto w = eng::Watcher::create();
     if (!w) return Status(ErrorCode::IoError, llvm::toString(w.takeError()));
     watcher_ = std::move(*w);
   }
+  std::lock_guard<std::mutex> lock(mu_);
   if (std::find(watched_dirs_.begin(), watched_dirs_.end(), dir) != watched_dirs_.end())
     return Status();
-  if (auto err = watcher_->addTree(dir)) return Status(ErrorCode::IoError, llvm::toString(std::move(err)));
+  if (auto err = watcher_->addTree(dir))
+    return Status(ErrorCode::IoError, llvm::toString(std::move(err)));
   watched_dirs_.push_back(dir);
-  if (!worker_.joinable()) worker_ = std::thread([this] { workerLoop(); });
   return Status();
+}
+
+bool HotEngine::Impl::underRoot(const std::string &path) const {
+  for (const std::string &d : watched_dirs_)
+    if (path.size() > d.size() && path.compare(0, d.size(), d) == 0 && path[d.size()] == '/')
+      return true;
+  return false;
+}
+
+/// Project headers live anywhere (-I dirs, a sibling folder): the folder of each one outside
+/// the watched trees is watched too, so editing it reloads its includers. System headers are
+/// not dependencies unless track_system_headers is set.
+void HotEngine::Impl::watchHeaders(const std::vector<std::string> &deps) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string &dep : deps) watchFolderOf(dep);
+}
+
+/// Watches the folder of `file` unless a watched tree covers it. Called with mu_.
+void HotEngine::Impl::watchFolderOf(const std::string &file) {
+  if (!watcher_ || underRoot(file)) return;
+  std::string dir = fs::path(file).parent_path().string();
+  if (!header_dirs_.insert(dir).second) return;
+  if (auto err = watcher_->addDir(dir))
+    message(Severity::Warning, file + ": edits will not be seen: " + llvm::toString(std::move(err)));
 }
 
 // ---- the engine thread ----------------------------------------------------------------------
@@ -248,6 +408,7 @@ void HotEngine::Impl::workerLoop() {
     // with the compile.
     auto changes = watcher_->wait(config_.tiering.enabled ? 20 : 200, config_.debounce_ms,
                                   /*until_closed=*/true);
+    for (const std::string &notice : watcher_->takeNotices()) message(Severity::Warning, notice);
     if (changes.empty()) {
       if (config_.tiering.enabled) checkTiers();
       continue;
@@ -275,25 +436,40 @@ std::vector<Unit *> HotEngine::Impl::unitsFor(const std::vector<eng::FileChange>
   for (const eng::FileChange &c : changes) {
     auto it = units_.find(c.path);
     if (c.kind == eng::FileChange::Kind::Deleted) {
-      if (it != units_.end())
+      if (it != units_.end()) {
+        it->second->deleted = true;
         message(Severity::Warning, c.path + ": deleted; its last version keeps running");
+      }
       continue;
     }
     if (it != units_.end()) {
+      it->second->deleted = false;
       std::string text;
       bool same = util::readFile(c.path, text) &&
                   util::hashText(text) == it->second->attempted_hash;
       if (!same || it->second->retry) add(it->second.get()); // else saved without a change
-    } else if (isUnitFile(c.path)) {
+    } else if (isUnitFile(c.path) && underRoot(c.path)) {
       add(&unitFor(c.path)); // a new file in a watched folder
+      message(Severity::Note, c.path + ": new unit");
     }
-    for (auto &[path, u] : units_)
+    for (auto &[path, u] : units_) {
       if (std::find(u->deps.begin(), u->deps.end(), c.path) != u->deps.end()) add(u.get());
+      if (u->real_path == c.path) add(u.get()); // the target of a symlinked unit
+    }
   }
-  // Units that failed only because a partner failed go again with the next transaction.
+  // Units that failed only because a partner failed go again with the next transaction, and
+  // so does a unit that defined what a unit of this transaction defines.
   if (!todo.empty())
     for (auto &[path, u] : units_)
       if (u->retry) add(u.get());
+  for (size_t i = 0; i < todo.size(); ++i)
+    for (auto &[path, u] : units_)
+      if (u->blocked_by == todo[i]->id) add(u.get());
+  // Units left out of a first load (start_with_errors) may need each other: an edit of one
+  // tries them all.
+  if (std::any_of(todo.begin(), todo.end(), [](Unit *u) { return u->dormant; }))
+    for (auto &[path, u] : units_)
+      if (u->dormant) add(u.get());
   return todo;
 }
 
@@ -557,7 +733,7 @@ Status HotEngine::Impl::rollbackLocked(Unit &u) {
 }
 
 void HotEngine::Impl::message(Severity s, const std::string &text) {
-  if (listener) listener->onMessage(s, text);
+  if (Listener *to = sink()) to->onMessage(s, text);
 }
 
 } // namespace hot

@@ -37,6 +37,10 @@ struct SymbolRecord {
   std::string member_of;               ///< Non-static member function of this class ("" if not).
   int owner = -1;                      ///< Unit whose version provides the body (-1: none yet).
   unsigned owner_version = 0;
+  /// Unit whose running version defines it strongly (not inline/template/weak), -1 if none,
+  /// and where: a second strong definition is a multiple-definition error.
+  int strong_owner = -1;
+  std::string strong_where;
 };
 
 /// Persistent data: one storage for the engine's lifetime (per accepted layout).
@@ -45,6 +49,8 @@ struct StateEntry {
   unsigned line = 0, column = 0, generation = 1;
   std::uint64_t size = 0;
   jit::DataKind kind = jit::DataKind::Mutable;
+  int strong_owner = -1;               ///< As SymbolRecord::strong_owner.
+  std::string strong_where;
 };
 
 /// One compiled and linked version of a unit.
@@ -61,11 +67,13 @@ struct Version {
   std::map<std::string, llvm::orc::JITDylib *> borrowed;
   std::shared_ptr<const fe::Outline> outline; ///< Base of the next function-level recompile.
   void *on_load = nullptr, *on_unload = nullptr;
+  std::set<std::string> strong;        ///< Stub symbols this version defines strongly.
 };
 
 struct Unit {
   unsigned id = 0;
   std::string path;
+  std::string real_path;               ///< The file a symlinked unit points to ("" if none).
   std::vector<Version> history;        ///< Oldest first; back() is the running version.
   unsigned next_version = 1;
   std::string attempted_hash;          ///< Source hash of the last compile attempt.
@@ -73,6 +81,10 @@ struct Unit {
   std::set<std::string> data_keys;     ///< Persistent data keys of the running version.
   bool failed = false, deleted = false;
   bool retry = false;                  ///< Failed only because another unit of its transaction did.
+  bool dormant = false;                ///< Left out of the first load (start_with_errors).
+  /// Its last compile defined what unit `blocked_by` (an id) defines too: it is compiled again
+  /// with that unit's next change (0: not blocked).
+  unsigned blocked_by = 0;
   int tier = 0;
   Version *current() { return history.empty() ? nullptr : &history.back(); }
 };
@@ -104,6 +116,8 @@ struct Staged {
   };
   std::vector<Migration> migrations;
   double compile_ms = 0, link_ms = 0;
+  /// Strong definitions of this compile (stub symbols and data keys) -> "file:line:col".
+  std::map<std::string, std::string> strong_where;
   std::vector<std::string> hot_functions; ///< Tier-up: the functions that made it hot.
 };
 
@@ -114,6 +128,10 @@ struct Transaction {
   std::map<std::string, StateEntry> new_state;
   Status status;
   Unit *culprit = nullptr;             ///< The unit whose failure failed the transaction.
+  Unit *blocked_by = nullptr;          ///< Set with a multiple definition: the other unit.
+  bool report_culprit_only = false;    ///< On failure only the culprit's event is reported.
+  /// Strong definitions seen so far in this transaction: symbol or data key -> unit, where.
+  std::map<std::string, std::pair<Unit *, std::string>> strong_defs;
 };
 
 class HotEngine::Impl {
@@ -125,6 +143,7 @@ public:
   // Public API, see hot/engine.h.
   Status load(const std::vector<std::string> &files);
   Status watch(const std::string &dir);
+  Status firstLoad(std::vector<Unit *> units);
   int update();
   bool waitIdle(unsigned timeout_ms);
   Result<const detail::SymbolCell *> lookupCell(std::string_view name, const char *encoding);
@@ -139,6 +158,8 @@ public:
   Result<std::string> callByName(std::string_view name, const std::vector<std::string> &args);
 
   Listener *listener = nullptr;
+  /// Where events go: the listener, else stderr (Config::log_to_stderr), else nowhere.
+  Listener *sink();
 
 private:
   friend class Oracle;
@@ -148,18 +169,30 @@ private:
   Status analyze(Transaction &tx);
   Status decideFunctions(Transaction &tx, Staged &s);
   Status decideData(Transaction &tx, Staged &s);
+  Status checkOneDefinition(Transaction &tx, Staged &s, const std::string &key,
+                            const std::string &display, const std::string &here, int owner,
+                            const std::string &first);
+  Unit *unitById(unsigned id) const;
   Status rewriteAll(Transaction &tx);
   void codegenAll(Transaction &tx);
   Status linkAll(Transaction &tx);
+  Status resolve(Staged &s);
   Status apply(Transaction &tx);
   void commit(Transaction &tx);
+  void recordStrongOwners(Staged &s);
+  void noteRunningBodies(Transaction &tx);
   void discard(Transaction &tx);
   void report(Transaction &tx, const Status &status);
   Status runTransaction(std::unique_ptr<Transaction> tx, bool apply_now);
 
   // Support.
   Status loadLibrary(const std::string &lib);
-  Status startWatching(const std::string &dir);
+  Status loadSharedLibrary(const std::string &path);
+  std::vector<std::string> scanUnits(const std::string &root);
+  Status addRoot(const std::string &dir);
+  bool underRoot(const std::string &path) const;
+  void watchHeaders(const std::vector<std::string> &deps);
+  void watchFolderOf(const std::string &file);
   bool isUnitFile(const std::string &path) const;
   std::vector<std::string> databaseUnits() const;
   std::vector<SymbolRecord *> findSymbols(std::string_view name);
@@ -196,7 +229,8 @@ private:
   std::map<std::string, StateEntry> state_;
   std::set<std::string> constants_;      ///< Content-addressed data already in hot.state.
   std::map<std::string, std::unique_ptr<Unit>> units_;
-  std::vector<std::string> watched_dirs_;
+  std::vector<std::string> watched_dirs_; ///< Trees whose unit files are units.
+  std::set<std::string> header_dirs_;    ///< Folders of project headers outside those trees.
   /// Superseded versions waiting until no thread can be running them.
   std::vector<llvm::orc::JITDylib *> retiring_;
   /// Versions in a history that hold each JITDylib (their own code, or borrowed bodies): it

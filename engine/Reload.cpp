@@ -8,6 +8,7 @@
 #include "engine/EngineImpl.h"
 #include "engine/Runtime.h"
 #include "engine/Util.h"
+#include "jit/CodeScanner.h"
 
 #include "llvm/Demangle/Demangle.h"
 
@@ -21,11 +22,49 @@ using Clock = std::chrono::steady_clock;
 using util::msSince;
 
 namespace {
+std::string location(const std::string &file, unsigned line, unsigned col) {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(col);
+}
 std::string where(const std::string &file, unsigned line, unsigned col) {
   if (file.empty()) return "";
-  return file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
+  return location(file, line, col) + ": ";
 }
 } // namespace
+
+/// The one-definition rule across units, checked as a native link checks it: a strong
+/// definition of `key` may come from one unit only. `owner` is the unit whose running version
+/// defines it strongly (-1: none) and `first` where. A unit of this transaction replaces its own
+/// running definitions, and a deleted unit's leftovers yield to a new definition.
+Status HotEngine::Impl::checkOneDefinition(Transaction &tx, Staged &s, const std::string &key,
+                                           const std::string &display, const std::string &here,
+                                           int owner, const std::string &first) {
+  auto [it, inserted] = tx.strong_defs.try_emplace(key, s.unit, here);
+  Unit *other = nullptr;
+  std::string other_where;
+  if (!inserted && it->second.first != s.unit) {
+    other = it->second.first;
+    other_where = it->second.second;
+  } else if (owner >= 0 && owner != int(s.unit->id)) {
+    Unit *o = unitById(unsigned(owner));
+    bool staged = std::any_of(tx.units.begin(), tx.units.end(),
+                              [&](const auto &t) { return t->unit == o; });
+    if (o && !o->deleted && !staged) {
+      other = o;
+      other_where = first;
+    }
+  }
+  if (!other) return Status();
+  tx.blocked_by = other;
+  return Status(ErrorCode::LinkError,
+                here + ": error: multiple definition of '" + display + "'; first defined in " +
+                    other_where + ". Keep one definition (or make the others static or inline)");
+}
+
+Unit *HotEngine::Impl::unitById(unsigned id) const {
+  for (auto &[path, u] : units_)
+    if (u->id == id) return u.get();
+  return nullptr;
+}
 
 /// Answers the rewrite's questions from the engine tables plus the transaction in flight.
 class Oracle : public jit::SymbolOracle {
@@ -64,9 +103,9 @@ std::unique_ptr<Transaction> HotEngine::Impl::stage(const std::vector<Unit *> &u
   for (Unit *u : units) {
     auto s = std::make_unique<Staged>();
     s->unit = u;
-    if (!util::readFile(u->path, s->source)) {
-      message(Severity::Warning, u->path + ": cannot read the file (deleted?); the running "
-                                           "version is kept");
+    std::string why;
+    if (!util::readFile(u->path, s->source, &why)) {
+      message(Severity::Warning, u->path + ": " + why + (u->current() ? "; the running version is kept" : "; not loaded"));
       continue;
     }
     s->hash = util::hashText(s->source);
@@ -83,6 +122,17 @@ std::unique_ptr<Transaction> HotEngine::Impl::stage(const std::vector<Unit *> &u
     tx->units.push_back(std::move(s));
   }
   return tx;
+}
+
+/// A failed compile as a Status: its first error, located, and every diagnostic.
+static Status compileFailure(const Staged &s) {
+  std::string msg = s.unit->path + ": compile failed";
+  for (auto &d : s.compiled.diagnostics)
+    if (d.severity == Severity::Error) {
+      msg = where(d.file, d.line, d.column) + "error: " + d.message;
+      break;
+    }
+  return Status(ErrorCode::CompileError, msg, s.compiled.diagnostics);
 }
 
 /// A function-level recompile can be applied only if every skipped function the new code
@@ -127,27 +177,21 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     s.compile_ms = msSince(start);
     s.compile_done = true;
     unsigned n = ++done;
-    if (listener && total > 1) listener->onProgress(n, total);
+    if (Listener *to = sink(); to && total > 1) to->onProgress(n, total);
   });
   for (Staged *s : todo) {
     s->unit->attempted_hash = s->hash;
     if (!s->compiled.dependencies.empty() || s->compiled.ok())
       s->unit->deps = s->compiled.dependencies; // tracking survives a failed compile
+    watchHeaders(s->compiled.dependencies);
   }
 }
 
 Status HotEngine::Impl::analyze(Transaction &tx) {
   for (auto &s : tx.units) {
     if (!s->compiled.ok()) {
-      std::string msg;
-      for (auto &d : s->compiled.diagnostics)
-        if (d.severity == Severity::Error) {
-          msg = where(d.file, d.line, d.column) + "error: " + d.message;
-          break;
-        }
       tx.culprit = s->unit;
-      return Status(ErrorCode::CompileError, msg.empty() ? s->unit->path + ": compile failed" : msg,
-                    s->compiled.diagnostics);
+      return compileFailure(*s);
     }
     s->version.number = s->unit->next_version;
     jit::TransformOptions opts{s->unit->id, s->version.number,
@@ -172,6 +216,19 @@ Status HotEngine::Impl::analyze(Transaction &tx) {
 Status HotEngine::Impl::decideFunctions(Transaction &tx, Staged &s) {
   for (const jit::FunctionCandidate &c : s.transform->functions()) {
     auto it = symbols_.find(c.symbol);
+    if (c.strong) {
+      std::string here = c.info ? location(c.info->file, c.info->line, c.info->column)
+                                : location(s.unit->path, 0, 0);
+      std::string display = c.info ? c.info->display : llvm::demangle(c.mangled);
+      const SymbolRecord *rec = it == symbols_.end() ? nullptr : it->second.get();
+      if (Status st = checkOneDefinition(tx, s, c.symbol, display, here,
+                                         rec ? rec->strong_owner : -1,
+                                         rec ? rec->strong_where : "");
+          !st.ok())
+        return st;
+      s.version.strong.insert(c.symbol);
+      s.strong_where[c.symbol] = here;
+    }
     if (it != symbols_.end()) {
       SymbolRecord &rec = *it->second;
       bool changed = c.info && !rec.type_encoding.empty() && !c.info->type_encoding.empty() &&
@@ -214,13 +271,23 @@ Status HotEngine::Impl::decideFunctions(Transaction &tx, Staged &s) {
       return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
     symbols_[c.symbol] = std::move(rec);
   }
-  (void)tx;
   return Status();
 }
 
 /// Kept data must fit the new code. A changed layout is refused unless the unit migrates it.
 Status HotEngine::Impl::decideData(Transaction &tx, Staged &s) {
   for (jit::DataCandidate &d : s.transform->data()) {
+    if (d.strong) {
+      auto it = state_.find(d.key);
+      const StateEntry *old = it == state_.end() ? nullptr : &it->second;
+      std::string here = location(d.file.empty() ? s.unit->path : d.file, d.line, d.column);
+      if (Status st = checkOneDefinition(tx, s, d.key, d.display, here,
+                                         old ? old->strong_owner : -1,
+                                         old ? old->strong_where : "");
+          !st.ok())
+        return st;
+      s.strong_where[d.key] = here;
+    }
     if (d.kind == jit::DataKind::ReinitConst) {
       d.symbol = d.key + ".v" + std::to_string(s.unit->id) + "." + std::to_string(s.version.number);
       d.is_new = true;
@@ -327,6 +394,10 @@ static Status linkError(const Staged &s, std::string text) {
   return Status(ErrorCode::LinkError, msg);
 }
 
+/// Links in three passes so that no unit depends on the order of the transaction: every new
+/// persistent data object first (a vtable whose key function is in a later unit, an `extern`
+/// global, a static member, typeinfo; units may use each other's data in a cycle), then every
+/// code object, and only then are symbols resolved (which is when JITLink materializes).
 Status HotEngine::Impl::linkAll(Transaction &tx) {
   (void)jit_->takeSessionErrors(); // stale ones are not this transaction's
   for (auto &sp : tx.units) {
@@ -342,32 +413,43 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
     auto jd = jit_->addVersion(name, std::move(s.code_obj));
     if (!jd) return Status(ErrorCode::LinkError, llvm::toString(jd.takeError()));
     s.jd = *jd;
-    std::vector<std::string> names;
-    for (auto &c : s.transform->functions()) names.push_back(c.body);
-    for (auto *n : {&s.transform->initFunction, &s.transform->onLoad, &s.transform->onUnload})
-      if (!n->empty()) names.push_back(*n);
-    for (auto &[var, body] : s.transform->migrate) names.push_back(body);
-    auto addrs = jit_->lookup(*s.jd, names);
-    if (!addrs) {
-      std::string text = llvm::toString(addrs.takeError());
-      return linkError(s, jit_->takeSessionErrors() + text);
-    }
-    for (auto &c : s.transform->functions()) s.version.bodies[c.symbol] = (*addrs)[c.body];
-    if (s.compiled.patch)
-      if (Status st = borrowBodies(s); !st.ok()) return st;
-    auto get = [&](const std::string &n) { return n.empty() ? nullptr : (*addrs)[n]; };
-    s.init = get(s.transform->initFunction);
-    s.version.on_load = get(s.transform->onLoad);
-    s.version.on_unload = get(s.transform->onUnload);
-    for (auto &m : s.migrations) {
-      m.hook = get(s.transform->migrate[m.hook_kind.substr(strlen("migrate:"))]);
-      auto old = jit_->lookupState({m.old_symbol});
-      if (!old) return Status(ErrorCode::LinkError, llvm::toString(old.takeError()));
-      m.old = (*old)[m.old_symbol];
-    }
     s.link_ms = msSince(start);
   }
+  for (auto &sp : tx.units) {
+    tx.culprit = sp->unit;
+    if (Status st = resolve(*sp); !st.ok()) return st;
+  }
   tx.culprit = nullptr;
+  return Status();
+}
+
+/// Looks up every body, initializer and hook of one linked unit.
+Status HotEngine::Impl::resolve(Staged &s) {
+  auto start = Clock::now();
+  std::vector<std::string> names;
+  for (auto &c : s.transform->functions()) names.push_back(c.body);
+  for (auto *n : {&s.transform->initFunction, &s.transform->onLoad, &s.transform->onUnload})
+    if (!n->empty()) names.push_back(*n);
+  for (auto &[var, body] : s.transform->migrate) names.push_back(body);
+  auto addrs = jit_->lookup(*s.jd, names);
+  if (!addrs) {
+    std::string text = llvm::toString(addrs.takeError());
+    return linkError(s, jit_->takeSessionErrors() + text);
+  }
+  for (auto &c : s.transform->functions()) s.version.bodies[c.symbol] = (*addrs)[c.body];
+  if (s.compiled.patch)
+    if (Status st = borrowBodies(s); !st.ok()) return st;
+  auto get = [&](const std::string &n) { return n.empty() ? nullptr : (*addrs)[n]; };
+  s.init = get(s.transform->initFunction);
+  s.version.on_load = get(s.transform->onLoad);
+  s.version.on_unload = get(s.transform->onUnload);
+  for (auto &m : s.migrations) {
+    m.hook = get(s.transform->migrate[m.hook_kind.substr(strlen("migrate:"))]);
+    auto old = jit_->lookupState({m.old_symbol});
+    if (!old) return Status(ErrorCode::LinkError, llvm::toString(old.takeError()));
+    m.old = (*old)[m.old_symbol];
+  }
+  s.link_ms += msSince(start);
   return Status();
 }
 
@@ -386,6 +468,7 @@ Status HotEngine::Impl::borrowBodies(Staged &s) {
   for (auto &[sym, addr] : base->bodies) {
     if (s.version.bodies.count(sym) || replaced.count(sym)) continue;
     s.version.bodies[sym] = addr;
+    if (base->strong.count(sym)) s.version.strong.insert(sym);
     auto from = base->borrowed.find(sym);
     s.version.borrowed[sym] = from == base->borrowed.end() ? base->jd : from->second;
   }
@@ -401,6 +484,7 @@ void HotEngine::Impl::discard(Transaction &tx) {
     s->unit->failed = true;
     // A unit that was fine on its own is retried with the next transaction.
     s->unit->retry = tx.culprit && tx.culprit != s->unit;
+    s->unit->blocked_by = s->unit == tx.culprit && tx.blocked_by ? tx.blocked_by->id : 0;
   }
 }
 
@@ -459,7 +543,38 @@ Status HotEngine::Impl::apply(Transaction &tx) {
       if (Status st = callJit(s->version.on_load, s->unit->path + ": hot_on_load"); !st.ok())
         message(Severity::Warning, st.message());
   commit(tx);
+  noteRunningBodies(tx);
   return Status();
+}
+
+/// A replaced function that a thread is inside (a server's main() blocked in listen(), a
+/// thread's loop) runs its old body until it returns: say so, or the edit looks lost. Only
+/// bodies the transaction replaced count (a function-level recompile keeps the others).
+void HotEngine::Impl::noteRunningBodies(Transaction &tx) {
+  std::vector<std::vector<jit::CodeRange>> sets;
+  std::vector<std::string> notes;
+  for (auto &s : tx.units) {
+    const auto &h = s->unit->history;
+    if (h.size() < 2 || s->tier > 0) continue;
+    const Version &now = h.back(), &prev = h[h.size() - 2];
+    for (auto &[sym, addr] : prev.bodies) {
+      auto it = now.bodies.find(sym);
+      if (it == now.bodies.end() || it->second == addr || !symbols_[sym]->is_user) continue;
+      jit::CodeRange range = jit_->bodyRange(addr);
+      if (range.second == 0) continue;
+      sets.push_back({range});
+      notes.push_back(symbols_[sym]->display + " is running version " +
+                      std::to_string(prev.number) + " of " + s->unit->path +
+                      " on a thread: the new body takes effect at its next call");
+    }
+  }
+  // A scan that recently went unanswered (a thread blocks the signal) would only say "maybe".
+  if (sets.empty() || std::chrono::steady_clock::now() < next_scan_) return;
+  bool answered = true;
+  std::vector<bool> inside = jit::codeInUse(sets, 200, &answered);
+  if (!answered) return;
+  for (size_t i = 0; i < inside.size(); ++i)
+    if (inside[i]) message(Severity::Note, notes[i]);
 }
 
 void HotEngine::Impl::commit(Transaction &tx) {
@@ -477,6 +592,7 @@ void HotEngine::Impl::commit(Transaction &tx) {
         message(Severity::Warning, u.path + ": '" + state_[k].display +
                                        "' is no longer defined; its storage is kept unchanged");
     u.data_keys = std::move(keys);
+    recordStrongOwners(s);
     if (Version *old = u.current())
       for (auto &[sym, addr] : old->bodies)
         if (!s.version.bodies.count(sym) && symbols_[sym]->owner == int(u.id)) {
@@ -499,17 +615,45 @@ void HotEngine::Impl::commit(Transaction &tx) {
     u.next_version = u.history.back().number + 1;
     u.failed = false;
     u.retry = false;
+    u.dormant = false;
+    u.blocked_by = 0;
     u.tier = s.tier;
     retireOld(u);
   }
 }
 
+/// Who defines what strongly, for the next one-definition check: the unit's new version
+/// replaces its running one (a definition it dropped is free for another unit).
+void HotEngine::Impl::recordStrongOwners(Staged &s) {
+  int id = int(s.unit->id);
+  if (Version *old = s.unit->current())
+    for (const std::string &sym : old->strong)
+      if (auto it = symbols_.find(sym); it != symbols_.end() && it->second->strong_owner == id)
+        it->second->strong_owner = -1;
+  for (auto &[key, entry] : state_)
+    if (entry.strong_owner == id && !s.compiled.patch) entry.strong_owner = -1;
+  for (const std::string &sym : s.version.strong)
+    if (auto it = symbols_.find(sym); it != symbols_.end()) {
+      it->second->strong_owner = id;
+      if (auto w = s.strong_where.find(sym); w != s.strong_where.end())
+        it->second->strong_where = w->second;
+    }
+  for (auto &d : s.transform->data())
+    if (d.strong)
+      if (auto it = state_.find(d.key); it != state_.end()) {
+        it->second.strong_owner = id;
+        it->second.strong_where = s.strong_where[d.key];
+      }
+}
+
+/// One event per unit. A failed transaction is blamed on its culprit once: the other units
+/// say which unit they wait for instead of repeating its error.
 void HotEngine::Impl::report(Transaction &tx, const Status &status) {
-  if (!listener) return;
+  Listener *to = sink();
+  if (!to) return;
   for (auto &s : tx.units) {
     if (s->tier > 0 && status.ok()) { // a tier change is not an edit: its own event
-      listener->onTierChange({s->unit->path, s->hot_functions, 0, s->tier,
-                              s->compile_ms + s->link_ms});
+      to->onTierChange({s->unit->path, s->hot_functions, 0, s->tier, s->compile_ms + s->link_ms});
       continue;
     }
     ReloadEvent e;
@@ -519,13 +663,25 @@ void HotEngine::Impl::report(Transaction &tx, const Status &status) {
     e.code = status.code();
     e.message = status.message();
     e.diagnostics = s->compiled.diagnostics;
-    if (!status.ok() && e.diagnostics.empty()) e.diagnostics = status.diagnostics();
+    bool blamed = !tx.culprit || tx.culprit == s->unit;
+    if (!status.ok() && !blamed && s->compile_done && !s->compiled.ok()) {
+      Status own = compileFailure(*s); // broken too: its own error, not "waiting"
+      e.code = own.code();
+      e.message = own.message();
+      blamed = true;
+    }
+    if (!status.ok() && !blamed && tx.report_culprit_only) continue;
+    if (!status.ok() && !blamed) {
+      e.waiting_for = tx.culprit->path;
+      e.message = "not applied: waiting for " + tx.culprit->path;
+    }
+    if (!status.ok() && blamed && e.diagnostics.empty()) e.diagnostics = status.diagnostics();
     e.compile_ms = s->compile_ms;
     e.link_ms = s->link_ms;
     e.transaction = tx.id;
     e.tier = s->tier;
     e.partial = s->compiled.patch;
-    listener->onReload(e);
+    to->onReload(e);
   }
 }
 

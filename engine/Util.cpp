@@ -7,17 +7,78 @@
 #include <fstream>
 #include <sstream>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "llvm/Support/xxhash.h"
 
 namespace hot::util {
 
-bool readFile(const std::string &path, std::string &out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
+namespace {
+std::string describeErrno(int err) {
+  switch (err) {
+  case ENOENT: return "no such file (deleted?)";
+  case EACCES:
+  case EPERM: return "permission denied";
+  case ELOOP: return "is a symlink loop";
+  case ENOTDIR: return "a part of its path is not a folder";
+  default: return std::strerror(err);
+  }
+}
+
+std::string notRegular(mode_t mode) {
+  if (S_ISFIFO(mode)) return "is a FIFO, not a regular file: it is never read";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device, not a regular file: it is never read";
+  if (S_ISSOCK(mode)) return "is a socket, not a regular file: it is never read";
+  if (S_ISDIR(mode)) return "is a folder";
+  return "is not a regular file";
+}
+} // namespace
+
+bool readFile(const std::string &path, std::string &out, std::string *why) {
+  auto fail = [&](std::string reason) {
+    if (why) *why = std::move(reason);
+    return false;
+  };
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; anything but a regular file is
+  // refused before a byte is read.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return fail(describeErrno(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int err = errno;
+    ::close(fd);
+    return fail(S_ISREG(st.st_mode) ? describeErrno(err) : notRegular(st.st_mode));
+  }
+  if (std::uint64_t(st.st_size) > kMaxSourceBytes) {
+    ::close(fd);
+    return fail("is " + std::to_string(st.st_size >> 20) + " MiB, over the " +
+                std::to_string(kMaxSourceBytes >> 20) + " MiB limit for a source file");
+  }
+  std::string text;
+  char buf[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) break;
+    text.append(buf, size_t(n));
+    if (text.size() > kMaxSourceBytes) break; // grew while we read
+  }
+  ::close(fd);
+  if (text.size() > kMaxSourceBytes) return fail("grew past the source size limit while read");
+  out = std::move(text);
   return true;
+}
+
+std::string pathProblem(const std::string &path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return describeErrno(errno);
+  if (!S_ISREG(st.st_mode)) return notRegular(st.st_mode);
+  if (::access(path.c_str(), R_OK) != 0) return describeErrno(errno);
+  return "cannot be read";
 }
 
 std::string hashText(const std::string &text) {

@@ -9,8 +9,15 @@
 
 namespace hot::util {
 
-/// Reads a whole file; false if it cannot be read.
-bool readFile(const std::string &path, std::string &out);
+/// Source and config files larger than this are refused (a runaway generated file, /dev/zero
+/// behind a symlink): reading them would only exhaust memory.
+constexpr std::uint64_t kMaxSourceBytes = 64ull << 20;
+/// Reads a whole regular file of at most kMaxSourceBytes; never blocks on a FIFO or device.
+/// On failure returns false and, if `why` is given, says why ("permission denied", "is a
+/// FIFO, not a regular file: it is never read", ...).
+bool readFile(const std::string &path, std::string &out, std::string *why = nullptr);
+/// Why `path` cannot be read as a source file, in the words readFile() uses.
+std::string pathProblem(const std::string &path);
 /// Hex of a 64-bit content hash.
 std::string hashText(const std::string &text);
 /// Line and column (1-based) of the first whole-word occurrence of `ident`, or {0,0}.

@@ -17,6 +17,7 @@
 #include <system_error>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 namespace hot::eng {
 namespace {
@@ -28,7 +29,8 @@ using Clock = std::chrono::steady_clock;
 // debouncing folds it into the IN_CLOSE_WRITE of ordinary writers. IN_ONLYDIR makes a root that
 // is a file fail with ENOTDIR instead of silently watching the file.
 constexpr std::uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MODIFY | IN_CREATE | IN_DELETE |
-                                     IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR;
+                                     IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |
+                                     IN_ONLYDIR;
 
 // How long a burst may extend past its quiet period: a file rewritten nonstop (a log, a build
 // product) must not keep wait() from returning.
@@ -82,6 +84,10 @@ struct Watcher::State {
   int wakeFd = -1;
   std::mutex mu; // addTree() may run on another thread than wait(); guards everything below.
   std::vector<std::string> roots;
+  std::unordered_set<std::string> flat;      // directories watched without their subdirectories
+  std::unordered_set<std::string> lost;      // roots/flat dirs moved or deleted: watched again
+                                             // when a folder appears at the same path
+  std::vector<std::string> notices;          // for takeNotices()
   std::unordered_map<int, std::string> dirs; // watch descriptor -> absolute directory
   std::unordered_set<std::string> files;     // files known to exist under the roots
   std::unordered_set<std::string> open_writes; // IN_MODIFY seen, IN_CLOSE_WRITE not yet
@@ -102,12 +108,15 @@ struct Watcher::State {
 
   // The rest runs with `mu` held.
   llvm::Error watchDir(const std::string &dir, bool isRoot, Batch *batch);
-  llvm::Error watchEntry(const fs::directory_entry &entry, Batch *batch);
+  llvm::Error watchEntry(const fs::directory_entry &entry, bool descend, Batch *batch);
   void noteFile(const std::string &path, Seen seen, Batch *batch);
   void handle(const inotify_event &ev, Batch &batch);
   void handleDir(const std::string &path, std::uint32_t mask, Batch &batch);
   void forgetDir(const std::string &dir, Batch &batch);
   void rescan(Batch &batch);
+  bool isTop(const std::string &dir) const;
+  void lose(std::string dir, Batch &batch);
+  void retryLost(Batch &batch);
 };
 
 Ready Watcher::State::pollFor(int timeoutMs) {
@@ -207,18 +216,20 @@ llvm::Error Watcher::State::watchDir(const std::string &dir, bool isRoot, Batch 
   dirs[wd] = dir;
   // Scanning after the watch exists means a file created meanwhile is seen at least once.
   std::error_code ec;
+  bool descend = !flat.count(dir);
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (auto err = watchEntry(*it, batch))
+    if (auto err = watchEntry(*it, descend, batch))
       return err;
   }
   return llvm::Error::success(); // a directory that vanished mid-scan: same as above
 }
 
-llvm::Error Watcher::State::watchEntry(const fs::directory_entry &entry, Batch *batch) {
+llvm::Error Watcher::State::watchEntry(const fs::directory_entry &entry, bool descend,
+                                       Batch *batch) {
   std::error_code ec;
   // symlink_status: a symlinked directory is not descended into (it could loop or leave the tree).
   if (entry.symlink_status(ec).type() == fs::file_type::directory)
-    return watchDir(entry.path().string(), false, batch);
+    return descend ? watchDir(entry.path().string(), false, batch) : llvm::Error::success();
   noteFile(entry.path().string(), Seen::Appeared, batch);
   return llvm::Error::success();
 }
@@ -241,12 +252,14 @@ void Watcher::State::handle(const inotify_event &ev, Batch &batch) {
     return;
   }
   auto it = dirs.find(ev.wd);
+  if (it != dirs.end() && (ev.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) && isTop(it->second))
+    return lose(it->second, batch);
   // A watch we already forgot, or an event about the watched directory itself.
   if (it == dirs.end() || ev.len == 0)
     return;
   std::string path = it->second + "/" + ev.name;
   if (ev.mask & IN_ISDIR)
-    return handleDir(path, ev.mask, batch);
+    return flat.count(it->second) ? void() : handleDir(path, ev.mask, batch);
   if (ev.mask & IN_MODIFY)
     open_writes.insert(path);
   else
@@ -285,6 +298,38 @@ void Watcher::State::forgetDir(const std::string &dir, Batch &batch) {
     noteFile(path, Seen::Gone, &batch);
 }
 
+bool Watcher::State::isTop(const std::string &dir) const {
+  return flat.count(dir) || std::find(roots.begin(), roots.end(), dir) != roots.end();
+}
+
+/// A watched root (or header folder) was moved away or deleted, e.g. `mv src src.old && mkdir
+/// src`: its files are gone from that path, and it is watched again once a folder is there.
+void Watcher::State::lose(std::string dir, Batch &batch) { // a copy: forgetDir() erases its key
+  if (!lost.insert(dir).second)
+    return;
+  forgetDir(dir, batch);
+  notices.push_back(dir + ": the watched folder was moved or deleted; watching for a new one at "
+                          "the same path");
+}
+
+void Watcher::State::retryLost(Batch &batch) {
+  for (auto it = lost.begin(); it != lost.end();) {
+    std::error_code ec;
+    bool back = fs::is_directory(*it, ec);
+    if (back)
+      if (llvm::Error err = watchDir(*it, true, &batch)) {
+        llvm::consumeError(std::move(err));
+        back = false;
+      }
+    if (!back) {
+      ++it;
+      continue;
+    }
+    notices.push_back(*it + ": the watched folder was replaced; watching the new one");
+    it = lost.erase(it);
+  }
+}
+
 /// Events were lost, so nothing is known about what happened: re-watch the roots from scratch
 /// and report every file as Modified, or Deleted if it disappeared.
 void Watcher::State::rescan(Batch &batch) {
@@ -293,6 +338,8 @@ void Watcher::State::rescan(Batch &batch) {
   dirs.clear(); // re-adding a watched directory returns its existing descriptor
   for (const auto &root : roots)
     llvm::consumeError(watchDir(root, true, nullptr));
+  for (const auto &dir : flat)
+    llvm::consumeError(watchDir(dir, true, nullptr));
   for (const auto &path : files)
     batch.try_emplace(path, true);
   for (const auto &path : before)
@@ -317,16 +364,47 @@ Watcher::~Watcher() = default;
 llvm::Error Watcher::addTree(const std::string &dir) {
   std::string root = normalize(dir);
   std::lock_guard<std::mutex> lock(state_->mu);
+  std::erase_if(state_->flat, [&](const std::string &d) { return d == root || isUnder(d, root); });
   if (auto err = state_->watchDir(root, true, nullptr))
     return err;
   state_->roots.push_back(root);
   return llvm::Error::success();
 }
 
+llvm::Error Watcher::addDir(const std::string &dir) {
+  std::string path = normalize(dir);
+  std::lock_guard<std::mutex> lock(state_->mu);
+  for (const auto &root : state_->roots)
+    if (path == root || isUnder(path, root))
+      return llvm::Error::success(); // already watched with its tree
+  if (!state_->flat.insert(path).second)
+    return llvm::Error::success();
+  if (auto err = state_->watchDir(path, true, nullptr)) {
+    state_->flat.erase(path);
+    return err;
+  }
+  return llvm::Error::success();
+}
+
+std::vector<std::string> Watcher::takeNotices() {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return std::exchange(state_->notices, {});
+}
+
 std::vector<FileChange> Watcher::wait(int timeout_ms, unsigned debounce_ms, bool until_closed) {
   std::optional<Clock::time_point> deadline;
   if (timeout_ms >= 0)
     deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  {
+    Batch back;
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->retryLost(back);
+    }
+    if (!back.empty())
+      if (auto changes = state_->finish(back); !changes.empty())
+        return changes;
+  }
   for (;;) {
     Ready ready = state_->pollFor(deadline ? msUntil(*deadline) : -1);
     if (ready == Ready::Wake)

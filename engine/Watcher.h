@@ -23,8 +23,13 @@ public:
   static llvm::Expected<std::unique_ptr<Watcher>> create();
   ~Watcher();
 
-  /// Watches `dir` and every directory below it.
+  /// Watches `dir` and every directory below it. If `dir` is moved away or deleted, its files
+  /// are reported Deleted and a folder that appears at the same path later is watched in its
+  /// place (its files reported Created).
   llvm::Error addTree(const std::string &dir);
+  /// Watches the files of `dir` but not its subdirectories (the folder of a header that lives
+  /// outside every tree). Nothing to do if a tree already covers it.
+  llvm::Error addDir(const std::string &dir);
 
   /// Blocks until at least one change arrives or `timeout_ms` passes (-1: forever), then keeps
   /// collecting until no event arrived for `debounce_ms` (at most about one second more, so a
@@ -53,6 +58,10 @@ public:
   /// until `debounce_ms` pass without an event (capped like wait()). Never blocks when
   /// `first_quiet_ms` is 0 and nothing is queued. Returns what arrived (often nothing).
   std::vector<FileChange> settle(unsigned first_quiet_ms, unsigned debounce_ms);
+
+  /// What happened to the watch itself since the last call ("the watched folder was replaced;
+  /// watching the new one"): for the user, not for reloading.
+  std::vector<std::string> takeNotices();
 
   /// Makes a blocked wait() return now (thread-safe; eventfd).
   void wake();

@@ -59,7 +59,7 @@ void CollectingDiagConsumer::HandleDiagnostic(clang::DiagnosticsEngine::Level le
   printer_.HandleDiagnostic(level, info);
   stream_.flush();
   while (!buffer_.empty() && buffer_.back() == '\n') buffer_.pop_back();
-  d.formatted = buffer_;
+  d.formatted = buffer_ + "\n"; // like clang's output: every diagnostic ends its line
   out_.push_back(std::move(d));
 }
 
@@ -115,16 +115,16 @@ std::string formatDiagnostic(const Diagnostic &d) {
   }
   out += severityWord(d.severity);
   out += ": " + d.message;
-  if (d.file.empty() || d.line == 0) return out;
+  if (d.file.empty() || d.line == 0) return out + "\n";
   std::optional<std::string> text = readLine(d.file, d.line);
-  if (!text) return out;
+  if (!text) return out + "\n";
   // Same gutter as clang 22: line numbers right-aligned in at least 4 columns.
   std::string num = std::to_string(d.line);
   size_t width = std::max<size_t>(4, num.size());
   unsigned caret = 0;
   std::string shown = expandTabs(*text, d.column ? d.column : 1, caret);
   out += "\n " + std::string(width - num.size(), ' ') + num + " | " + shown;
-  out += "\n " + std::string(width, ' ') + " | " + std::string(caret, ' ') + "^";
+  out += "\n " + std::string(width, ' ') + " | " + std::string(caret, ' ') + "^\n";
   return out;
 }
 

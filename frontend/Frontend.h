@@ -171,7 +171,7 @@ void optimizeModule(llvm::Module &m, int opt_level);
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> emitObject(llvm::Module &m, int opt_level,
                                                                bool native_cpu);
 
-/// Formats "file:line:col: error: message" the way clang prints it (with source line + caret
+/// Formats "file:line:col: error: message\n" the way clang prints it (with source line + caret
 /// when the file is readable). Used for engine-made diagnostics such as link errors.
 std::string formatDiagnostic(const Diagnostic &d);
 

@@ -34,6 +34,13 @@ public:
   void forget(JITDylib &jd) {
     std::lock_guard<std::mutex> lock(mu_);
     std::erase_if(ranges_, [&](const Range &r) { return r.jd == &jd; });
+    std::erase_if(bodies_, [&](const auto &kv) { return kv.second.jd == &jd; });
+  }
+  std::pair<std::uintptr_t, std::uintptr_t> body(std::uintptr_t addr) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = bodies_.find(addr);
+    if (it == bodies_.end()) return {0, 0};
+    return {addr, addr + it->second.size};
   }
   JITDylib *owner(std::uintptr_t pc) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -61,6 +68,10 @@ private:
     JITDylib *jd;
     std::uintptr_t begin, end;
   };
+  struct Body {
+    JITDylib *jd;
+    std::uint64_t size;
+  };
   void record(JITDylib &jd, jitlink::LinkGraph &g) {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto &sec : g.sections()) {
@@ -68,9 +79,13 @@ private:
       jitlink::SectionRange r(sec);
       ranges_.push_back({&jd, r.getStart().getValue(), r.getEnd().getValue()});
     }
+    for (jitlink::Symbol *sym : g.defined_symbols())
+      if (sym->hasName() && (*sym->getName()).starts_with("__hot_body.") && sym->getSize())
+        bodies_[sym->getAddress().getValue()] = {&jd, sym->getSize()};
   }
   mutable std::mutex mu_;
   std::vector<Range> ranges_;
+  std::map<std::uintptr_t, Body> bodies_; // function body start -> its JITDylib and size
 };
 
 static void initTargetsOnce() {
@@ -193,6 +208,10 @@ JitStack::lookupState(const std::vector<std::string> &names) {
 Error JitStack::removeVersion(JITDylib &jd) {
   ranges_->forget(jd);
   return jit_->getExecutionSession().removeJITDylib(jd);
+}
+
+std::pair<std::uintptr_t, std::uintptr_t> JitStack::bodyRange(const void *body) const {
+  return ranges_->body(reinterpret_cast<std::uintptr_t>(body));
 }
 
 std::string JitStack::takeSessionErrors() {

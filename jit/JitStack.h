@@ -52,6 +52,8 @@ public:
   llvm::orc::JITDylib *codeOwner(std::uintptr_t pc) const;
   /// Executable ranges of `jd` (empty for null: every JIT code range).
   std::vector<std::pair<std::uintptr_t, std::uintptr_t>> codeRanges(llvm::orc::JITDylib *jd) const;
+  /// [begin, end) of the function body that starts at `body` ({0, 0} if unknown).
+  std::pair<std::uintptr_t, std::uintptr_t> bodyRange(const void *body) const;
   /// Total bytes of executable code currently mapped for `jd`.
   std::size_t codeBytes(llvm::orc::JITDylib &jd) const;
 

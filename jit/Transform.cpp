@@ -125,14 +125,16 @@ Error UnitTransform::analyze() {
     // kept in state, a vtable, an atexit entry): it gets a stub even if it is library code.
     bool escapes = f.hasAddressTaken(nullptr, false, true, true) || aliased.count(&f);
     if (!user && !escapes) continue;
-    functions_.push_back({Impl::stableName(f, opts_.unit_id), "", f.getName().str(), info, user});
+    functions_.push_back({Impl::stableName(f, opts_.unit_id), "", f.getName().str(), info, user,
+                          false, f.hasExternalLinkage()});
   }
   for (GlobalAlias &a : m_.aliases()) {
     if (!isa_and_nonnull<Function>(a.getAliaseeObject())) continue;
     auto it = info_.functions.find(a.getName().str());
     const fe::FunctionInfo *info = it == info_.functions.end() ? nullptr : &it->second;
     functions_.push_back({Impl::stableName(a, opts_.unit_id), "", a.getName().str(), info,
-                          info && !info->in_system_header, /*is_alias=*/true});
+                          info && !info->in_system_header, /*is_alias=*/true,
+                          a.hasExternalLinkage()});
   }
 
   const DataLayout &dl = m_.getDataLayout();
@@ -171,6 +173,7 @@ Error UnitTransform::analyze() {
     }
     d.simple_name = lastComponent(d.display);
     d.symbol = d.key;
+    d.strong = g.hasExternalLinkage() && d.kind != DataKind::Vtable;
     data_.push_back(std::move(d));
   }
   return Error::success();

@@ -41,6 +41,9 @@ struct DataCandidate {
   std::string file;
   unsigned line = 0, column = 0;
   std::string simple_name;  ///< Last component of the name ("score"), for migration hooks.
+  /// A strong external definition (not inline, template, weak or common): a second unit
+  /// defining the same name breaks the one-definition rule.
+  bool strong = false;
   // Decided by the engine before rewrite():
   std::string symbol;       ///< Name in hot.state (key, or key + ".L<n>" after a layout change).
   bool is_new = true;       ///< This version defines it (and runs its initializer).
@@ -54,6 +57,8 @@ struct FunctionCandidate {
   const fe::FunctionInfo *info = nullptr; ///< Null for compiler-made functions.
   bool is_user = false;     ///< Written by the user (not a system header, not compiler-made).
   bool is_alias = false;    ///< Another name for a body (constructor aliases).
+  /// A strong external definition: a second unit defining it is a multiple definition.
+  bool strong = false;
 };
 
 /// Engine knowledge the rewrite consults.

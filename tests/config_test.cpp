@@ -58,7 +58,11 @@ TEST(Config, EmptyObjectGivesDefaults) {
   EXPECT_EQ(result->debounce_ms, 5u);
   EXPECT_EQ(result->tiering.tier1_opt, 2);
   EXPECT_EQ(result->tiering.call_threshold, 100000u);
-  EXPECT_EQ(result->extensions.size(), 4u);
+  EXPECT_EQ(result->extensions.size(), 5u);
+  EXPECT_EQ(result->extensions.back(), ".c") << "C units are units by default";
+  EXPECT_EQ(result->c_std, "gnu17");
+  EXPECT_FALSE(result->start_with_errors);
+  EXPECT_TRUE(result->log_to_stderr);
 }
 
 TEST(Config, PartialConfigKeepsOtherDefaults) {
@@ -145,7 +149,21 @@ TEST(Config, NegativeUnsignedIsAnError) {
   EXPECT_CONTAINS(errorOf(R"({"history": -1})"),
                   "key \"history\" in config.json: "
                   "expected unsigned integer, got negative integer -1");
-  EXPECT_CONTAINS(errorOf(R"({"debounce_ms": 4294967296})"), "must be at most 4294967295");
+  EXPECT_CONTAINS(errorOf(R"({"debounce_ms": 4294967296})"), "must be at most 60000");
+}
+
+TEST(Config, NumbersPastWhatTheEngineCanUseAreErrors) {
+  EXPECT_CONTAINS(errorOf(R"({"compile_threads": 4294967295})"),
+                  "key \"compile_threads\" in config.json: must be at most 256, got 4294967295");
+  EXPECT_CONTAINS(errorOf(R"({"history": 100000})"), "must be at most 1000");
+  EXPECT_CONTAINS(errorOf(R"({"debounce_ms": 3600000})"), "must be at most 60000");
+  EXPECT_TRUE(Config::fromJson(R"({"compile_threads": 256, "history": 1000})").ok());
+}
+
+TEST(Config, AFileThatIsNotRegularIsNeverRead) {
+  auto result = Config::fromJsonFile("/dev/zero");
+  ASSERT_FALSE(result.ok());
+  EXPECT_CONTAINS(result.status().message(), "/dev/zero\": is a device, not a regular file");
 }
 
 TEST(Config, OptLevelMustBeZeroToThree) {
@@ -182,7 +200,7 @@ TEST(Config, MissingFileNamesThePath) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), ErrorCode::IoError);
   EXPECT_CONTAINS(result.status().message(), path);
-  EXPECT_CONTAINS(result.status().message(), "No such file");
+  EXPECT_CONTAINS(result.status().message(), "no such file");
 }
 
 TEST(Config, DirectoryIsAnIoError) {

@@ -376,11 +376,11 @@ TEST(FormatDiagnostic, MatchesClangLayout) {
   EXPECT_EQ(hot::fe::formatDiagnostic(d),
             d.file + ":2:2: error: use of undeclared identifier 'foo'\n"
                      "    2 |         foo();\n"
-                     "      |         ^");
+                     "      |         ^\n");
   d.file = dir.file("missing.cpp");
   d.severity = Severity::Warning;
-  EXPECT_EQ(hot::fe::formatDiagnostic(d), d.file + ":2:2: warning: use of undeclared identifier 'foo'");
+  EXPECT_EQ(hot::fe::formatDiagnostic(d), d.file + ":2:2: warning: use of undeclared identifier 'foo'\n");
   hot::Diagnostic bare;
   bare.message = "link failed";
-  EXPECT_EQ(hot::fe::formatDiagnostic(bare), "error: link failed");
+  EXPECT_EQ(hot::fe::formatDiagnostic(bare), "error: link failed\n");
 }

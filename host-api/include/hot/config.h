@@ -20,18 +20,20 @@ struct TieringConfig {
 };
 
 struct Config {
-  std::string std = "c++20";              ///< "std": language standard (-std=).
+  std::string std = "c++20";              ///< "std": language standard of C++ units (-std=).
+  std::string c_std = "gnu17";            ///< "c_std": language standard of C units (.c files).
   int opt_level = 0;                      ///< "opt_level": -O level when tiering is off.
   bool debug_info = false;                ///< "debug_info": -g instead of -g0.
   std::vector<std::string> include_dirs;  ///< "include_dirs": -I paths.
   std::vector<std::string> defines;       ///< "defines": "NAME" or "NAME=VALUE" (-D).
   std::vector<std::string> flags;         ///< "flags": extra clang++ flags, verbatim.
-  std::vector<std::string> extensions = {".cpp", ".cc", ".cxx", ".c++"}; ///< "extensions": units.
+  /// "extensions": which files are units. ".c" files are compiled as C, the others as C++.
+  std::vector<std::string> extensions = {".cpp", ".cc", ".cxx", ".c++", ".c"};
   std::vector<std::string> exclude;       ///< "exclude": skip paths containing any of these.
   std::string compile_commands;           ///< "compile_commands": compile_commands.json to use.
   std::vector<std::string> libraries;     ///< "libraries": -l names or paths to load for JIT code.
   std::vector<std::string> library_dirs;  ///< "library_dirs": -L search paths for "libraries".
-  unsigned debounce_ms = 5;               ///< "debounce_ms": quiet time that ends a burst of saves (it overlaps the compile: no fixed delay).
+  unsigned debounce_ms = 5;               ///< "debounce_ms" (at most 60000): quiet time that ends a burst of saves (it overlaps the compile: no fixed delay).
   bool apply_in_background = false;       ///< "apply_in_background": apply reloads on the engine's
                                           ///< thread instead of waiting for update().
   bool header_cache = true;               ///< "header_cache": reuse parsed headers (PCH).
@@ -42,9 +44,16 @@ struct Config {
   /// "cache_dir": also keep units' own preambles on disk ("" = memory only). The shared
   /// system-header PCHs (one per flag set, see docs/ARCHITECTURE.md) stay in memory.
   std::string cache_dir;
-  unsigned history = 4;                   ///< "history": versions kept per unit (rollback depth).
-  unsigned compile_threads = 0;           ///< "compile_threads": first-load parallelism (0 = cores).
+  unsigned history = 4;                   ///< "history" (at most 1000): versions kept per unit (rollback depth).
+  unsigned compile_threads = 0;           ///< "compile_threads" (at most 256): first-load parallelism (0 = cores).
   bool track_system_headers = false;      ///< "track_system_headers": reload on system header edits.
+  /// "start_with_errors": watch()/load() succeed even if some units fail to compile or link:
+  /// those are reported and left out, and loaded as soon as an edit makes them work. Off: the
+  /// first load is all or nothing.
+  bool start_with_errors = false;
+  /// "log_to_stderr": without a Listener, errors, warnings and reload lines go to stderr (so a
+  /// host that sets no listener still sees why an edit did not apply). Off: silent.
+  bool log_to_stderr = true;
   TieringConfig tiering;                  ///< "tiering": see TieringConfig.
 
   /// Parses JSON text. `origin` names the source in error messages.

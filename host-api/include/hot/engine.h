@@ -35,6 +35,9 @@ struct ReloadEvent {
   /// Only the edited function bodies were compiled (Config::function_patches); the unit's
   /// other functions kept their running code.
   bool partial = false;
+  /// On failure: this unit was fine, but the unit named here failed in the same transaction
+  /// (its own event carries the error). Empty when this unit is the one that failed.
+  std::string waiting_for;
 };
 
 /// A unit moved between tiers (tiered compilation).
@@ -57,6 +60,14 @@ public:
   /// Engine notices that are not reload results (removed globals, kept deleted functions, ...).
   virtual void onMessage(Severity, const std::string &) {}
 };
+
+/// The text `hot run` prints for `e`, ending in a newline: the diagnostics of a failure, then
+/// "hot: a.cpp: compile error; version 2 keeps running" ("not started: ..." for a failed first
+/// load; "not applied: waiting for b.cpp" for a unit held back by another); "version 3 live
+/// (...)" for a reload; "" for a successful first load.
+std::string formatEvent(const ReloadEvent &e);
+/// "hot: warning: <text>\n" and so on.
+std::string formatMessage(Severity severity, const std::string &text);
 
 namespace detail {
 /// Per-symbol record shared by handles; owned by the engine for its whole lifetime.
@@ -131,7 +142,8 @@ public:
   HotEngine(const HotEngine &) = delete;
   HotEngine &operator=(const HotEngine &) = delete;
 
-  /// Not owned; must outlive the engine or be reset with nullptr.
+  /// Not owned; must outlive the engine or be reset with nullptr. Without one (and with
+  /// Config::log_to_stderr, the default) errors, warnings and reloads are printed on stderr.
   void setListener(Listener *listener);
 
   /// Compiles every unit under `dir` (recursively, in parallel), loads them as one transaction,

@@ -18,7 +18,7 @@ struct Diagnostic {
   unsigned column = 0;   ///< 1-based; 0 when unknown.
   Severity severity = Severity::Error;
   std::string message;   ///< The bare message, e.g. "use of undeclared identifier 'x'".
-  std::string formatted; ///< "file:line:col: error: msg" plus source line and caret.
+  std::string formatted; ///< "file:line:col: error: msg" plus source line and caret; ends with "\n".
 };
 
 /// Why an operation failed. Every failure keeps the previous version running.
