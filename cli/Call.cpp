@@ -32,7 +32,10 @@ converted by the parameter's type: integers (decimal or 0x-hex), bool (true/fals
 while the program goes on.
 
 The program is found through DIR/.hot/<pid>.sock, which `hot run` creates in the directory it
-was started in.
+was started in, or, when that directory is not writable, through
+$XDG_RUNTIME_DIR/hot/<key>/<pid>.sock or /tmp/hot-<uid>/<key>/<pid>.sock (<key> names DIR).
+Nothing is sent to a socket, or through a folder, that is not owner-only and the calling
+user's, nor to a program running as another user; such a socket is named, with the reason.
 
 options:
   --dir DIR    the directory `hot run` was started in (default: the current directory)
@@ -51,43 +54,98 @@ bool parsePid(const std::string &s, pid_t &pid) {
 
 bool processAlive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
 
-/// The socket of the one running program in `dir`, or an error.
-bool findSocket(const std::string &dir, pid_t pid, std::string &path, std::string &error) {
-  std::string hot_dir = controlDir(dir);
-  if (pid > 0) {
-    path = controlSocketPath(dir, pid);
-    std::error_code ec;
-    bool exists = fs::exists(path, ec);
-    if (!exists || !processAlive(pid)) {
-      error = "no `hot run` with pid " + std::to_string(pid) + " is running in " + dir +
-              (exists ? " (" + path + " is left over from a run that ended)"
-                      : " (no " + path + ")");
-      return false;
-    }
-    return true;
-  }
-  std::vector<pid_t> alive;
+/// What a search of a directory's control folders found.
+struct Search {
+  std::vector<std::pair<pid_t, std::string>> sockets; ///< Live and private: safe to call.
+  std::vector<std::string> refused;                   ///< "<path>: <why it is not used>"
+  std::vector<std::string> left_over;                 ///< Sockets of runs that ended.
+};
+
+/// The sockets in `folder` whose process is alive (only `pid`'s when pid > 0); false with
+/// `error` when the folder cannot be read.
+bool liveSockets(const std::string &folder, pid_t pid, Search &found,
+                 std::vector<std::pair<pid_t, std::string>> &live, std::string &error) {
   std::error_code ec;
-  for (auto it = fs::directory_iterator(hot_dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+  for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::end(it); it.increment(ec)) {
     fs::path p = it->path();
     pid_t id = 0;
     if (p.extension() != ".sock" || !parsePid(p.stem().string(), id)) continue;
-    if (processAlive(id)) alive.push_back(id);
+    if (pid > 0 && id != pid) continue;
+    if (processAlive(id)) live.emplace_back(id, p.string());
+    else found.left_over.push_back(p.string());
   }
-  std::sort(alive.begin(), alive.end());
-  if (alive.empty()) {
-    error = "no running `hot run` found in " + dir +
-            " (start the program with `hot run` in that directory, or point --dir to where it "
-            "was started)";
+  if (ec) error = "cannot list it: " + ec.message();
+  return !ec;
+}
+
+/// Looks through one control folder; `root` is the fallback root above it ("" for <dir>/.hot).
+/// A folder holding no live socket is ignored whatever it looks like: nothing would be sent.
+void searchFolder(const std::string &folder, const std::string &root, pid_t pid,
+                  Search &found) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(folder, ec))) return;
+  std::vector<std::pair<pid_t, std::string>> live;
+  std::string list_error;
+  if (liveSockets(folder, pid, found, live, list_error) && live.empty()) return;
+  for (const std::string &guard : {root, folder}) {
+    if (guard.empty()) continue;
+    if (std::string why = privacyProblem(guard, /*folder=*/true); !why.empty())
+      return found.refused.push_back(guard + ": " + why);
+  }
+  if (!list_error.empty()) return found.refused.push_back(folder + ": " + list_error);
+  for (auto &[id, path] : live) {
+    if (std::string why = privacyProblem(path, /*folder=*/false); !why.empty())
+      found.refused.push_back(path + ": " + why);
+    else found.sockets.emplace_back(id, path);
+  }
+}
+
+Search searchSockets(const std::string &dir, pid_t pid) {
+  Search found;
+  std::vector<std::string> folders = controlDirs(dir);
+  for (size_t i = 0; i < folders.size(); ++i)
+    searchFolder(folders[i], i == 0 ? "" : fs::path(folders[i]).parent_path().string(), pid,
+                 found);
+  std::sort(found.sockets.begin(), found.sockets.end());
+  return found;
+}
+
+/// Why no program was found (nothing refused): names where it looked.
+std::string notFound(const std::string &dir, pid_t pid, const Search &found) {
+  std::string looked;
+  for (const std::string &folder : controlDirs(dir))
+    looked += (looked.empty() ? "" : ", ") + folder;
+  if (pid > 0)
+    return "no `hot run` with pid " + std::to_string(pid) + " is running in " + dir +
+           (found.left_over.empty() ? " (looked in " + looked + ")"
+                                    : " (" + found.left_over.front() +
+                                          " is left over from a run that ended)");
+  return "no running `hot run` found in " + dir + " (looked in " + looked +
+         "; start the program with `hot run` in that directory, or point --dir to where it "
+         "was started)";
+}
+
+/// The socket of the one running program in `dir`, or an error. Sockets that are not
+/// provably the calling user's are never used; they are named on stderr with the reason.
+bool findSocket(const std::string &dir, pid_t pid, std::string &path, std::string &error) {
+  Search found = searchSockets(dir, pid);
+  if (found.sockets.empty()) {
+    if (found.refused.empty()) return error = notFound(dir, pid, found), false;
+    error = "not using ";
+    for (size_t i = 0; i < found.refused.size(); ++i)
+      error += (i ? "; nor " : "") + found.refused[i];
+    error += "; nothing was sent";
     return false;
   }
-  if (alive.size() > 1) {
+  for (const std::string &r : found.refused)
+    std::fprintf(stderr, "hot call: warning: ignoring %s\n", r.c_str());
+  if (found.sockets.size() > 1) {
     error = "several `hot run` programs are running in " + dir + " (pids";
-    for (pid_t id : alive) error += " " + std::to_string(id);
+    for (auto &[id, p] : found.sockets) error += " " + std::to_string(id);
     error += "); choose one with --pid";
     return false;
   }
-  path = controlSocketPath(dir, alive.front());
+  path = found.sockets.front().second;
   return true;
 }
 
@@ -97,6 +155,11 @@ bool exchange(const std::string &path, const json &request, std::string &reply,
   int fd = connectControlSocket(path, error);
   if (fd < 0) {
     error += " (is the program still running?)";
+    return false;
+  }
+  if (!checkControlPeer(fd, path, error)) {
+    error = "not using " + error + "; nothing was sent";
+    ::close(fd);
     return false;
   }
   std::string line = request.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
@@ -116,6 +179,9 @@ bool exchange(const std::string &path, const json &request, std::string &reply,
   for (;;) {
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
+    // A server that closes without reading (a "busy" answer) may reset the connection after
+    // its reply.
+    if (n < 0 && errno == ECONNRESET && reply.find('\n') != std::string::npos) break;
     if (n < 0) {
       error = std::string("cannot read the reply: ") + std::strerror(errno);
       ::close(fd);

@@ -4,27 +4,53 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fcntl.h>
 #include <filesystem>
+#include <list>
 #include <mutex>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 
 namespace hot::cli {
 namespace {
 using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxRequest = 1 << 20;
-constexpr int kIoTimeoutMs = 10000; ///< A client that stops mid-request is dropped after this.
+constexpr int kRequestTimeoutMs = 10000; ///< A client must send its request (and take its
+                                         ///< reply) within this, or it is dropped.
+constexpr size_t kMaxConnections = 16;   ///< Served at once; one more is answered "busy".
 
 std::string errnoText(const std::string &what) { return what + ": " + std::strerror(errno); }
+
+/// "uid 65534 (nobody)"
+std::string userText(uid_t uid) {
+  std::string text = "uid " + std::to_string(uid);
+  char buf[4096];
+  passwd pw{}, *found = nullptr;
+  if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found)
+    text += std::string(" (") + found->pw_name + ")";
+  return text;
+}
+
+std::string modeText(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", unsigned(mode & 07777));
+  return buf;
+}
 
 /// Runs fn(addr, len) with a sockaddr_un for `path`. A path too long for sun_path is reached
 /// through /proc/self/fd/<fd of its folder>/<name>.
@@ -51,7 +77,7 @@ template <typename Fn> int withAddress(const std::string &path, std::string &err
   return rc;
 }
 
-/// Removes the socket, then its folder if no other run uses it.
+/// Removes the socket, then its folder if no other run uses it (a fallback root stays).
 void removeSocket(const char *path) {
   ::unlink(path);
   std::string dir = std::filesystem::path(path).parent_path().string();
@@ -91,25 +117,63 @@ std::string failure(const std::string &code, const std::string &message) {
   return reply(json{{"ok", false}, {"error", message}, {"code", code}});
 }
 
-/// Creates <dir>/.hot (0700) or checks that an existing one is a folder of ours.
+/// Creates `dir` (0700) or makes an existing folder of ours owner-only; refuses anything else
+/// (a symbolic link, a file, another user's folder).
 bool prepareDir(const std::string &dir, std::string &error) {
-  if (::mkdir(dir.c_str(), 0700) == 0) return true;
-  if (errno != EEXIST) return error = errnoText("cannot create " + dir), false;
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return error = errnoText("cannot create " + dir), false;
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0) return error = errnoText(dir), false;
   if (!S_ISDIR(st.st_mode)) return error = dir + ": exists and is not a folder", false;
-  if (st.st_uid != ::geteuid()) return error = dir + ": belongs to another user", false;
-  if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0)
+  if (st.st_uid != ::geteuid())
+    return error = dir + ": belongs to " + userText(st.st_uid) + ", not to " +
+                   userText(::geteuid()),
+           false;
+  // Also when just created: a umask may have taken owner bits away.
+  if ((st.st_mode & 07777) != 0700 && ::chmod(dir.c_str(), 0700) != 0)
     return error = errnoText("chmod " + dir), false;
   return true;
 }
 
-/// Waits until `fd` is ready for `events`; false on error, timeout or when `wake_fd` (the
-/// server's stop signal; -1 for none) becomes readable.
-bool waitFor(int fd, short events, int wake_fd) {
+/// Binds `fd` at `path`, first preparing `folders` (outermost first, the socket's last).
+bool bindIn(int fd, const std::vector<std::string> &folders, const std::string &path,
+            std::string &error) {
+  // Another run leaving may remove the (then empty) folder between prepareDir() and bind().
+  for (int attempt = 0;; ++attempt) {
+    for (const std::string &folder : folders)
+      if (!prepareDir(folder, error)) return false;
+    // A file with our pid is stale by definition (a killed run whose pid came round again).
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode)) return error = path + ": exists and is not a socket", false;
+      ::unlink(path.c_str());
+    }
+    std::string addr_error;
+    int rc = withAddress(path, addr_error, [&](sockaddr *a, socklen_t n) {
+      return ::bind(fd, a, n);
+    });
+    if (rc == 0) return true;
+    if (errno == ENOENT && attempt < 5) continue;
+    return error = addr_error.empty() ? errnoText("cannot bind " + path) : addr_error, false;
+  }
+}
+
+/// The folders to prepare for each place a run in `cwd` may serve from, in order.
+std::vector<std::vector<std::string>> servingPlaces(const std::string &cwd) {
+  std::vector<std::vector<std::string>> places = {{controlDir(cwd)}};
+  for (const std::string &root : controlRuntimeRoots())
+    places.push_back({root, fallbackControlDir(root, cwd)});
+  return places;
+}
+
+/// Waits until `fd` is ready for `events`; false on error, at `deadline`, or when `wake_fd`
+/// (the server's stop signal; -1 for none) becomes readable.
+bool waitFor(int fd, short events, int wake_fd, Clock::time_point deadline) {
   pollfd fds[2] = {{fd, events, 0}, {wake_fd, POLLIN, 0}};
   for (;;) {
-    int n = ::poll(fds, 2, kIoTimeoutMs);
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    int n = ::poll(fds, 2, int(left.count()));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false; // error or timeout
     if (fds[1].revents) return false;
@@ -117,7 +181,36 @@ bool waitFor(int fd, short events, int wake_fd) {
   }
 }
 
+Clock::time_point requestDeadline() {
+  return Clock::now() + std::chrono::milliseconds(kRequestTimeoutMs);
+}
+
+/// Sends all of `out`; gives up at the deadline or when the client went away. Not stopped by
+/// the server's stop signal: a call that was running when main returned still gets its answer.
+void sendAll(int fd, const std::string &out) {
+  auto deadline = requestDeadline();
+  size_t sent = 0;
+  while (sent < out.size()) {
+    if (!waitFor(fd, POLLOUT, /*wake_fd=*/-1, deadline)) return;
+    ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    sent += size_t(n);
+  }
+}
+
+/// 16 lower-case hex digits of the FNV-1a 64-bit hash of `text`.
+std::string fnv1a64(const std::string &text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, h);
+  return buf;
+}
+
 } // namespace
+
+// ---- where sockets live ---------------------------------------------------------------------
 
 std::string controlDir(const std::string &dir) {
   return (std::filesystem::path(dir) / ".hot").string();
@@ -125,6 +218,43 @@ std::string controlDir(const std::string &dir) {
 
 std::string controlSocketPath(const std::string &dir, pid_t pid) {
   return (std::filesystem::path(controlDir(dir)) / (std::to_string(pid) + ".sock")).string();
+}
+
+std::vector<std::string> controlRuntimeRoots() {
+  std::vector<std::string> roots;
+  if (const char *xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && xdg[0] == '/')
+    roots.push_back((std::filesystem::path(xdg) / "hot").string());
+  roots.push_back("/tmp/hot-" + std::to_string(::geteuid()));
+  return roots;
+}
+
+std::string fallbackControlDir(const std::string &root, const std::string &dir) {
+  return (std::filesystem::path(root) / fnv1a64(dir)).string();
+}
+
+std::vector<std::string> controlDirs(const std::string &dir) {
+  std::vector<std::string> dirs = {controlDir(dir)};
+  std::error_code ec;
+  std::string absolute = std::filesystem::canonical(dir, ec).string();
+  if (ec) return dirs;
+  for (const std::string &root : controlRuntimeRoots())
+    dirs.push_back(fallbackControlDir(root, absolute));
+  return dirs;
+}
+
+std::string privacyProblem(const std::string &path, bool folder) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return std::strerror(errno);
+  if (S_ISLNK(st.st_mode)) return "it is a symbolic link";
+  if (folder && !S_ISDIR(st.st_mode)) return "it is not a folder";
+  if (!folder && !S_ISSOCK(st.st_mode)) return "it is not a socket";
+  if (st.st_uid != ::geteuid())
+    return "it belongs to " + userText(st.st_uid) + ", not to you, " + userText(::geteuid());
+  if (st.st_mode & 077)
+    return "its mode " + modeText(st.st_mode) +
+           " lets other users in (hot run makes it owner-only, " +
+           (folder ? "0700" : "0600") + ")";
+  return "";
 }
 
 int connectControlSocket(const std::string &path, std::string &error) {
@@ -145,53 +275,114 @@ int connectControlSocket(const std::string &path, std::string &error) {
   return fd;
 }
 
+bool checkControlPeer(int fd, const std::string &path, std::string &error) {
+  struct ucred cred {};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+    return error = errnoText("cannot check who serves " + path), false;
+  if (cred.uid != ::geteuid())
+    return error = path + ": it is served by " + userText(cred.uid) + " (pid " +
+                   std::to_string(cred.pid) + "), not by you, " + userText(::geteuid()),
+           false;
+  return true;
+}
+
 // ---- the server -----------------------------------------------------------------------------
 
 struct ControlServer::State {
+  /// One connection's thread; `done` (guarded by mu) once it no longer touches the State.
+  struct Worker {
+    std::thread thread;
+    bool done = false;
+  };
+
   hot::HotEngine *engine = nullptr;
   std::string path;
+  pid_t owner = ::getpid(); ///< Only this process stops the threads and removes the socket.
   int listen_fd = -1;
-  int wake[2] = {-1, -1}; ///< Writing to wake[1] stops the thread.
-  std::thread thread;
+  int wake[2] = {-1, -1}; ///< Writing to wake[1] stops every thread.
+  std::thread acceptor;
+  std::mutex mu;
+  std::list<Worker> workers; ///< Guarded by mu.
 
+  /// Reads one request line and answers it.
   void serveOne(int fd) {
     struct ucred cred {};
     socklen_t len = sizeof cred;
-    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != ::geteuid())
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return;
+    if (cred.uid != ::geteuid()) {
+      sendAll(fd, failure("permission denied", "this program serves only " +
+                                                   userText(::geteuid()) + ", not " +
+                                                   userText(cred.uid)) +
+                      "\n");
       return;
-    // One line; a client may also end it by closing its writing side.
+    }
     std::string line;
+    if (!readLine(fd, line)) return;
+    sendAll(fd, handleRequest(*engine, line) + "\n");
+  }
+
+  /// One line; a client may also end it by closing its writing side. False when the client
+  /// sent nothing in time, went away or the server stops (a too long line is answered here).
+  bool readLine(int fd, std::string &line) {
+    auto deadline = requestDeadline();
     char buf[4096];
     for (;;) {
-      if (!waitFor(fd, POLLIN, wake[0])) return;
+      if (!waitFor(fd, POLLIN, wake[0], deadline)) return false;
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0 || (n == 0 && line.empty())) return;
-      if (n == 0) break;
+      if (n < 0 || (n == 0 && line.empty())) return false;
+      if (n == 0) return true;
       line.append(buf, size_t(n));
       if (size_t nl = line.find('\n'); nl != std::string::npos) {
         line.resize(nl);
-        break;
+        return true;
       }
       if (line.size() > kMaxRequest) {
         sendAll(fd, failure("bad request", "request longer than 1 MiB") + "\n");
-        return;
+        return false;
       }
     }
-    std::string out = handleRequest(*engine, line) + "\n";
-    sendAll(fd, out);
   }
 
-  /// Also while stopping: a call that was running when main returned still gets its answer.
-  void sendAll(int fd, const std::string &out) {
-    size_t sent = 0;
-    while (sent < out.size()) {
-      if (!waitFor(fd, POLLOUT, /*wake_fd=*/-1)) return;
-      ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;
-      sent += size_t(n);
+  /// Joins the workers that are done; returns how many are still serving.
+  size_t reapFinished() {
+    std::list<Worker> finished;
+    size_t active = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (auto it = workers.begin(); it != workers.end();) {
+        auto next = std::next(it);
+        if (it->done) finished.splice(finished.end(), workers, it);
+        it = next;
+      }
+      active = workers.size();
     }
+    for (Worker &w : finished) w.thread.join(); // past its last use of the State
+    return active;
+  }
+
+  /// Serves `fd` on a thread of its own (and closes it).
+  void spawn(int fd) {
+    std::lock_guard<std::mutex> lock(mu);
+    Worker &w = workers.emplace_back();
+    try {
+      w.thread = std::thread([this, fd, &w] {
+        serveOne(fd);
+        ::close(fd);
+        std::lock_guard<std::mutex> done_lock(mu);
+        w.done = true;
+      });
+    } catch (const std::system_error &) { // no thread to be had: the client sees EOF
+      workers.pop_back();
+      ::close(fd);
+    }
+  }
+
+  /// Waits on the stop signal for a moment; true when the server stops.
+  bool stopSignalled() {
+    pollfd fd = {wake[0], POLLIN, 0};
+    return ::poll(&fd, 1, 100) > 0;
   }
 
   void loop() {
@@ -205,26 +396,49 @@ struct ControlServer::State {
       if (fds[1].revents) return;
       if (!(fds[0].revents & POLLIN)) continue;
       int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) continue;
-      serveOne(fd);
-      ::close(fd);
+      if (fd < 0) {
+        // Out of descriptors: the pending connection stays readable; do not spin on it.
+        if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) &&
+            stopSignalled())
+          return;
+        continue;
+      }
+      if (reapFinished() >= kMaxConnections) {
+        sendAll(fd, failure("busy", std::to_string(kMaxConnections) +
+                                        " requests are being served; try again") +
+                        "\n");
+        ::close(fd);
+        continue;
+      }
+      spawn(fd);
     }
   }
 
+  void closeFds() {
+    for (int *fd : {&listen_fd, &wake[0], &wake[1]})
+      if (*fd >= 0) ::close(std::exchange(*fd, -1));
+  }
+
   ~State() {
-    if (thread.joinable()) {
+    if (acceptor.joinable()) {
       char c = 1;
       (void)!::write(wake[1], &c, 1);
-      thread.join(); // waits for a call in progress to return
+      acceptor.join();
     }
+    // Idle connections see the stop signal; a call in progress is waited for.
+    for (Worker &w : workers) w.thread.join();
     if (!path.empty()) {
       clearExitPath(path);
       removeSocket(path.c_str());
     }
-    for (int fd : {listen_fd, wake[0], wake[1]})
-      if (fd >= 0) ::close(fd);
+    closeFds();
   }
 };
+
+namespace {
+// The servers a forked child inherited (never destroyed: their threads are the parent's).
+std::vector<std::shared_ptr<ControlServer::State>> *g_inherited = nullptr;
+} // namespace
 
 std::unique_ptr<ControlServer> ControlServer::start(hot::HotEngine &engine, std::string &error) {
   std::error_code ec;
@@ -232,37 +446,40 @@ std::unique_ptr<ControlServer> ControlServer::start(hot::HotEngine &engine, std:
   if (ec) return error = "cannot read the working directory: " + ec.message(), nullptr;
   auto state = std::make_shared<State>();
   state->engine = &engine;
-  std::string path = controlSocketPath(cwd, ::getpid());
   state->listen_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (state->listen_fd < 0) return error = errnoText("socket"), nullptr;
-  // Another run leaving may remove the (then empty) folder between prepareDir() and bind().
-  for (int attempt = 0;; ++attempt) {
-    if (!prepareDir(controlDir(cwd), error)) return nullptr;
-    // A file with our pid is stale by definition (a killed run whose pid came round again).
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0) {
-      if (!S_ISSOCK(st.st_mode)) return error = path + ": exists and is not a socket", nullptr;
-      ::unlink(path.c_str());
+  std::string name = std::to_string(::getpid()) + ".sock", path, problems;
+  for (const std::vector<std::string> &folders : servingPlaces(cwd)) {
+    std::string candidate = (std::filesystem::path(folders.back()) / name).string(), why;
+    if (bindIn(state->listen_fd, folders, candidate, why)) {
+      path = candidate;
+      break;
     }
-    std::string addr_error;
-    int rc = withAddress(path, addr_error, [&](sockaddr *a, socklen_t n) {
-      return ::bind(state->listen_fd, a, n);
-    });
-    if (rc == 0) break;
-    if (errno == ENOENT && attempt < 5) continue;
-    return error = addr_error.empty() ? errnoText("cannot bind " + path) : addr_error, nullptr;
+    problems += (problems.empty() ? "" : "; ") + why;
   }
+  if (path.empty()) return error = "no place for the control socket: " + problems, nullptr;
   state->path = path; // from here on, the State's destructor removes it
   setExitPath(path);
   if (::chmod(path.c_str(), 0600) != 0) return error = errnoText("chmod " + path), nullptr;
-  if (::listen(state->listen_fd, 16) != 0) return error = errnoText("listen " + path), nullptr;
+  if (::listen(state->listen_fd, 64) != 0) return error = errnoText("listen " + path), nullptr;
   if (::pipe2(state->wake, O_CLOEXEC) != 0) return error = errnoText("pipe"), nullptr;
   State *raw = state.get();
-  state->thread = std::thread([raw] { raw->loop(); });
+  state->acceptor = std::thread([raw] { raw->loop(); });
+  // Said whatever the verbosity: `hot call` from elsewhere needs to know where to look.
+  if (!problems.empty())
+    std::fprintf(stderr, "hot run: %s; hot call reaches this run through %s\n",
+                 problems.c_str(), path.c_str());
   return std::unique_ptr<ControlServer>(new ControlServer(std::move(state)));
 }
 
-ControlServer::~ControlServer() = default;
+ControlServer::~ControlServer() {
+  if (!state_ || ::getpid() == state_->owner) return;
+  // A forked child returning from main: the threads belong to the parent (joining them here
+  // would wait forever, waking them would stop the parent's server) and so does the socket.
+  state_->closeFds();
+  if (!g_inherited) g_inherited = new std::vector<std::shared_ptr<State>>();
+  g_inherited->push_back(std::move(state_));
+}
 
 const std::string &ControlServer::path() const { return state_->path; }
 

@@ -3,136 +3,20 @@
 // when the program ends, hot run exits normally and removes its socket (and the folder).
 #include <gtest/gtest.h>
 
-#include <cerrno>
-#include <chrono>
-#include <csignal>
-#include <cstdio>
-#include <fcntl.h>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <sys/wait.h>
-#include <thread>
-#include <unistd.h>
 
+#include "HotProcess.h"
 #include "TestSupport.h"
 
 namespace {
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-const std::string kHot = std::string(HOT_BINARY_DIR) + "/cli/hot";
-
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string readAll(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-/// Runs a shell command; stdout and stderr captured separately.
-Outcome shell(const std::string &cmd, const std::string &err_file) {
-  Outcome o;
-  FILE *p = popen((cmd + " 2>" + err_file).c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
-  int st = pclose(p);
-  o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  o.err = readAll(err_file);
-  return o;
-}
-
-std::string quote(const std::string &s) { return "'" + s + "'"; }
-
-/// `hot run` as a child process: started in `cwd`, its stdin a pipe this object holds open (the
-/// program reads it until EOF), its stdout and stderr in files.
-class HotRun {
-public:
-  HotRun(const std::string &cwd, const std::vector<std::string> &args, const std::string &out,
-         const std::string &err) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    std::vector<std::string> argv_s = {kHot, "run"};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char *> argv;
-    for (auto &a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      // Only async-signal-safe calls from here on.
-      if (chdir(cwd.c_str()) != 0) _exit(126);
-      int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (o < 0 || e < 0) _exit(126);
-      dup2(fds[0], 0);
-      dup2(o, 1);
-      dup2(e, 2);
-      close(fds[0]);
-      close(fds[1]);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(fds[0]);
-    stdin_ = fds[1];
-  }
-  ~HotRun() {
-    closeStdin();
-    if (pid_ > 0 && !reaped_) {
-      if (!wait(std::chrono::seconds(60))) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-      }
-    }
-  }
-  pid_t pid() const { return pid_; }
-  void closeStdin() {
-    if (stdin_ >= 0) close(stdin_);
-    stdin_ = -1;
-  }
-  bool running() {
-    if (reaped_) return false;
-    int st = 0;
-    if (waitpid(pid_, &st, WNOHANG) == pid_) {
-      reaped_ = true;
-      status_ = st;
-      return false;
-    }
-    return true;
-  }
-  /// Waits for the process to exit; false on timeout.
-  bool wait(std::chrono::seconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      if (!running()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return !running();
-  }
-  int exitCode() const { return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1; }
-
-private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
-};
-
-/// Polls until `path` exists, the process died, or the (generous) timeout passed.
-bool waitForFile(const std::string &path, HotRun &run, std::chrono::seconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (fs::exists(path)) return true;
-    if (!run.running()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return fs::exists(path);
-}
+using hot::test::HotRun;
+using hot::test::kHot;
+using hot::test::Outcome;
+using hot::test::quote;
+using hot::test::readAll;
+using hot::test::shell;
+using hot::test::waitForFile;
 
 const char *kProgram = R"(
 #include <cstdio>
