@@ -9,7 +9,20 @@
 //
 // Supported parameter and return types: bool, char, signed/unsigned char, (unsigned) short, int,
 // long, long long, wchar_t, char8_t, char16_t, char32_t, float, double, const char* (text),
-// std::string_view (text), any other pointer (an address: 0, 0x1234, null), and void (return).
+// std::string_view and const std::string_view& (text), std::string, const std::string&,
+// std::string& and std::string&& (text: a std::string made for the call and destroyed after it),
+// any other pointer (an address: 0, 0x1234, null), and void (return). A returned std::string is
+// shown as its text.
+//
+// std::string is the engine's own (the name of typeid(std::string) is compared, so a JIT unit
+// built against another standard library's string is refused, not misread). It is not trivially
+// copyable, so the Itanium C++ ABI passes it by the address of a temporary the caller owns and
+// destroys, and returns it through a hidden first argument (the address of uninitialized storage
+// the callee constructs it in): both are a pointer argument to libffi.
+//
+// Every type name in a message goes through prettyTypeNames(): libstdc++'s spellings
+// ("std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char>>") are shown as
+// the names a user writes ("std::string").
 #include "engine/EngineImpl.h"
 
 #include "llvm/Demangle/Demangle.h"
@@ -22,8 +35,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <new>
+#include <string>
 #include <string_view>
+#include <typeinfo>
 #include <system_error>
 #include <type_traits>
 
@@ -61,7 +78,11 @@ std::string printNode(const id::Node *n) {
 
 enum class Kind {
   Void, Bool, Char, SChar, UChar, Short, UShort, Int, UInt, Long, ULong, LongLong, ULongLong,
-  WChar, Char8, Char16, Char32, Float, Double, CString, StringView, Pointer, Unsupported
+  WChar, Char8, Char16, Char32, Float, Double, CString, StringView, Pointer,
+  StringViewRef, ///< const std::string_view&: the address of a string_view.
+  String,        ///< std::string by value: the address of a temporary (returned: hidden argument).
+  StringRef,     ///< std::string const&, &, &&: the address of a std::string.
+  Unsupported
 };
 
 struct TypeDesc {
@@ -69,9 +90,124 @@ struct TypeDesc {
   std::string name; ///< As the demangler prints it ("int", "char const*", "std::vector<...>").
 };
 
+// ---- type names as a user writes them ------------------------------------------------------
+
+bool isIdentifierChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+/// The index of the '>' closing the '<' at `open`, or npos.
+size_t closingAngle(std::string_view s, size_t open) {
+  int depth = 0;
+  for (size_t i = open; i < s.size(); ++i) {
+    if (s[i] == '<' || s[i] == '(') ++depth;
+    else if ((s[i] == '>' || s[i] == ')') && --depth == 0) return s[i] == '>' ? i : std::string_view::npos;
+  }
+  return std::string_view::npos;
+}
+
+/// Template arguments split at top-level commas, each trimmed.
+std::vector<std::string> splitArguments(std::string_view s) {
+  std::vector<std::string> out;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || (s[i] == ',' && depth == 0)) {
+      out.emplace_back(trim(s.substr(start, i - start)));
+      start = i + 1;
+    } else if (s[i] == '<' || s[i] == '(') {
+      ++depth;
+    } else if (s[i] == '>' || s[i] == ')') {
+      --depth;
+    }
+  }
+  return out;
+}
+
+/// "std::string" for basic_string<char> with default traits and allocator (also wstring,
+/// u8string, u16string, u32string and the string_views); "" when the arguments are not those.
+std::string stringAlias(bool view, const std::vector<std::string> &args) {
+  static const std::pair<const char *, const char *> kPrefix[] = {
+      {"char", ""}, {"wchar_t", "w"}, {"char8_t", "u8"}, {"char16_t", "u16"}, {"char32_t", "u32"}};
+  if (args.empty() || args.size() > (view ? 2u : 3u)) return "";
+  for (auto &[ch, prefix] : kPrefix) {
+    if (args[0] != ch) continue;
+    if (args.size() > 1 && args[1] != "std::char_traits<" + args[0] + ">") return "";
+    if (args.size() > 2 && args[2] != "std::allocator<" + args[0] + ">") return "";
+    return std::string("std::") + prefix + (view ? "string_view" : "string");
+  }
+  return "";
+}
+
+void replaceAll(std::string &s, std::string_view from, std::string_view to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+}
+
+/// `text` (a signature or a type, from the demangler or from clang) with the standard library's
+/// internal spellings replaced by the names a user writes: basic_string<char, char_traits<char>,
+/// allocator<char>> is std::string, basic_string_view<char, ...> is std::string_view, and the
+/// inline namespaces std::__cxx11:: (libstdc++) and std::__1:: (libc++) are left out.
+std::string prettyTypeNames(std::string_view text) {
+  static const std::pair<std::string_view, bool> kTemplates[] = {
+      {"std::__cxx11::basic_string<", false}, {"std::__1::basic_string<", false},
+      {"std::basic_string<", false},          {"std::__1::basic_string_view<", true},
+      {"std::basic_string_view<", true}};
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    bool done = false;
+    if (i == 0 || !isIdentifierChar(text[i - 1])) {
+      for (auto &[prefix, view] : kTemplates) {
+        if (text.substr(i, prefix.size()) != prefix) continue;
+        size_t open = i + prefix.size() - 1, close = closingAngle(text, open);
+        if (close == std::string_view::npos) break;
+        std::string inner = prettyTypeNames(text.substr(open + 1, close - open - 1));
+        std::string alias = stringAlias(view, splitArguments(inner));
+        out += alias.empty() ? std::string(view ? "std::basic_string_view<" : "std::basic_string<") +
+                                   std::string(trim(inner)) + ">"
+                             : alias;
+        i = close + 1;
+        done = true;
+        break;
+      }
+    }
+    if (!done) out += text[i++];
+  }
+  replaceAll(out, "std::__cxx11::", "std::");
+  replaceAll(out, "std::__1::", "std::");
+  return out;
+}
+
+// ---- the types hot call converts ------------------------------------------------------------
+
+/// How the demangler prints the mangled type name `rtti` (a typeid(T).name()).
+std::string printedType(const char *rtti) {
+  std::string_view s(rtti);
+  id::ManglingParser<Arena> parser(s.data(), s.data() + s.size());
+  const id::Node *type = parser.parseType();
+  return type && parser.First == parser.Last ? printNode(type) : std::string();
+}
+
+/// The engine's own std::string and std::string_view as the demangler prints them.
+const std::string &engineString() {
+  static const std::string name = printedType(typeid(std::string).name());
+  return name;
+}
+const std::string &engineStringView() {
+  static const std::string name = printedType(typeid(std::string_view).name());
+  return name;
+}
+
 TypeDesc describe(const id::Node *n) {
   TypeDesc t;
-  t.name = printNode(n);
+  const std::string printed = printNode(n);
+  t.name = prettyTypeNames(printed);
   static const std::pair<const char *, Kind> kNamed[] = {
       {"void", Kind::Void},           {"bool", Kind::Bool},
       {"char", Kind::Char},           {"signed char", Kind::SChar},
@@ -82,16 +218,20 @@ TypeDesc describe(const id::Node *n) {
       {"unsigned long long", Kind::ULongLong}, {"wchar_t", Kind::WChar},
       {"char8_t", Kind::Char8},       {"char16_t", Kind::Char16},
       {"char32_t", Kind::Char32},     {"float", Kind::Float},
-      {"double", Kind::Double},       {"char const*", Kind::CString},
-      {"std::basic_string_view<char, std::char_traits<char>>", Kind::StringView},
-      {"std::basic_string_view<char, std::char_traits<char> >", Kind::StringView},
-      {"std::string_view", Kind::StringView}};
+      {"double", Kind::Double},       {"char const*", Kind::CString}};
   for (auto &[name, kind] : kNamed)
-    if (t.name == name) {
+    if (printed == name) {
       t.kind = kind;
       return t;
     }
-  if (n->getKind() == id::Node::KPointerType) t.kind = Kind::Pointer;
+  const std::string &str = engineString(), &view = engineStringView();
+  if (!view.empty() && printed == view) t.kind = Kind::StringView;
+  else if (!view.empty() && printed == view + " const&") t.kind = Kind::StringViewRef;
+  else if (!str.empty() && printed == str) t.kind = Kind::String;
+  else if (!str.empty() && (printed == str + " const&" || printed == str + "&" ||
+                            printed == str + "&&"))
+    t.kind = Kind::StringRef;
+  else if (n->getKind() == id::Node::KPointerType) t.kind = Kind::Pointer;
   return t;
 }
 
@@ -198,6 +338,8 @@ const char *plainName(Kind k, const std::string &fallback) {
   switch (k) {
   case Kind::CString: return "const char*";
   case Kind::StringView: return "std::string_view";
+  case Kind::StringViewRef: return "const std::string_view&";
+  case Kind::String: return "std::string";
   default: return fallback.c_str();
   }
 }
@@ -234,15 +376,24 @@ ffi_type *ffiType(Kind k) {
   case Kind::ULong: case Kind::ULongLong: return &ffi_type_uint64;
   case Kind::Float: return &ffi_type_float;
   case Kind::Double: return &ffi_type_double;
-  case Kind::CString: case Kind::Pointer: return &ffi_type_pointer;
+  case Kind::CString: case Kind::Pointer: case Kind::StringViewRef: case Kind::String:
+  case Kind::StringRef:
+    return &ffi_type_pointer;
   case Kind::StringView: return stringViewType();
   case Kind::Unsupported: return nullptr;
   }
   return nullptr;
 }
 
-/// Converts `text` into `cell` as type `t`; on failure returns why ("" on success).
-std::string convert(const TypeDesc &t, const std::string &text, Cell &cell) {
+/// Objects that arguments point to, alive until the call returns (deque: stable addresses).
+struct Temporaries {
+  std::deque<std::string> strings;
+  std::deque<std::string_view> views;
+};
+
+/// Converts `text` into `cell` as type `t`; on failure returns why ("" on success). `text`
+/// outlives the call; objects an argument points to are made in `temps`.
+std::string convert(const TypeDesc &t, const std::string &text, Cell &cell, Temporaries &temps) {
   auto integer = [&](auto zero) -> std::string {
     decltype(zero) v{};
     std::errc ec = parseInteger(text, v);
@@ -292,6 +443,8 @@ std::string convert(const TypeDesc &t, const std::string &text, Cell &cell) {
   }
   case Kind::CString: store(cell, text.c_str()); return "";
   case Kind::StringView: store(cell, std::string_view(text)); return "";
+  case Kind::StringViewRef: store(cell, &temps.views.emplace_back(text)); return "";
+  case Kind::String: case Kind::StringRef: store(cell, &temps.strings.emplace_back(text)); return "";
   case Kind::Pointer: {
     std::uintptr_t v = 0;
     if (parseAddress(text, v) != std::errc()) return "not an address (0x..., 0 or null)";
@@ -337,6 +490,15 @@ std::string format(Kind k, const Cell &c) {
     std::string_view sv = load<std::string_view>(c);
     return sv.data() ? std::string(sv) : std::string();
   }
+  case Kind::StringViewRef: {
+    const std::string_view *sv = load<const std::string_view *>(c);
+    return sv && sv->data() ? std::string(*sv) : std::string();
+  }
+  case Kind::StringRef: {
+    const std::string *s = load<const std::string *>(c);
+    return s ? *s : std::string();
+  }
+  case Kind::String: break; // returned through storage the caller provides (callByName)
   case Kind::Pointer: return hexAddress(reinterpret_cast<std::uintptr_t>(load<void *>(c)));
   case Kind::Unsupported: break;
   }
@@ -354,7 +516,7 @@ struct Candidate {
 };
 
 std::string describeCandidate(const Candidate &c) {
-  std::string s = "\n  " + (c.display.empty() ? c.symbol : c.display);
+  std::string s = "\n  " + prettyTypeNames(c.display.empty() ? c.symbol : c.display);
   if (!c.file.empty()) s += "  (" + c.file + ":" + std::to_string(c.line) + ")";
   s += "  [" + c.symbol + "]";
   return s;
@@ -415,7 +577,7 @@ Result<std::string> HotEngine::Impl::callByName(std::string_view name,
     chosen = fit.front();
   }
   const Candidate &fn = *chosen;
-  const std::string shown = fn.display.empty() ? fn.symbol : fn.display;
+  const std::string shown = prettyTypeNames(fn.display.empty() ? fn.symbol : fn.display);
 
   if (!fn.parsed)
     return Status(ErrorCode::InvalidArgument,
@@ -424,7 +586,8 @@ Result<std::string> HotEngine::Impl::callByName(std::string_view name,
                                            : " ('" + fn.encoding + "')"));
   if (!fn.member_of.empty())
     return Status(ErrorCode::InvalidArgument,
-                  "cannot call '" + shown + "': it is a member function of '" + fn.member_of +
+                  "cannot call '" + shown + "': it is a member function of '" +
+                      prettyTypeNames(fn.member_of) +
                       "' (hot call calls free functions and extern \"C\" functions only)");
   if (fn.sig.variadic)
     return Status(ErrorCode::InvalidArgument,
@@ -446,28 +609,46 @@ Result<std::string> HotEngine::Impl::callByName(std::string_view name,
                       std::to_string(args.size()));
 
   std::vector<Cell> values(args.size());
-  std::vector<void *> value_ptrs(args.size());
-  std::vector<ffi_type *> types(args.size());
+  std::vector<void *> value_ptrs;
+  std::vector<ffi_type *> types;
+  Temporaries temps;
+  // A returned std::string: the callee constructs it in `returned`, whose address is passed
+  // first (where the ABI passes the hidden return-slot argument); the function returns void here.
+  const bool returns_string = fn.sig.ret.kind == Kind::String;
+  alignas(std::string) unsigned char returned[sizeof(std::string)];
+  void *return_slot = returned;
+  if (returns_string) {
+    value_ptrs.push_back(&return_slot);
+    types.push_back(&ffi_type_pointer);
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     const TypeDesc &t = fn.sig.params[i];
-    std::string why = convert(t, args[i], values[i]);
+    std::string why = convert(t, args[i], values[i], temps);
     if (!why.empty())
       return Status(ErrorCode::InvalidArgument,
                     "argument " + std::to_string(i + 1) + " of '" + shown + "': expected " +
                         plainName(t.kind, t.name) + ", got '" + args[i] + "' (" + why + ")");
-    value_ptrs[i] = values[i].bytes;
-    types[i] = ffiType(t.kind);
+    value_ptrs.push_back(values[i].bytes);
+    types.push_back(ffiType(t.kind));
   }
 
   ffi_cif cif;
-  if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, unsigned(args.size()), ffiType(fn.sig.ret.kind),
+  ffi_type *ret_type = returns_string ? &ffi_type_void : ffiType(fn.sig.ret.kind);
+  if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, unsigned(types.size()), ret_type,
                    types.empty() ? nullptr : types.data()) != FFI_OK)
     return Status(ErrorCode::Internal, "cannot call '" + shown + "': ffi_prep_cif failed");
   Cell ret{};
   // The stub reaches the newest body; a reload cannot change its type (signature changes are
   // refused while the symbol is live), so the call is well-typed even if one lands meanwhile.
-  ffi_call(&cif, FFI_FN(fn.stub), fn.sig.ret.kind == Kind::Void ? nullptr : ret.bytes,
+  // An exception thrown by the function leaves through here: `returned` was not constructed then.
+  ffi_call(&cif, FFI_FN(fn.stub), ret_type == &ffi_type_void ? nullptr : ret.bytes,
            value_ptrs.empty() ? nullptr : value_ptrs.data());
+  if (returns_string) {
+    std::string *s = std::launder(reinterpret_cast<std::string *>(returned));
+    std::string text = std::move(*s);
+    s->~basic_string();
+    return text;
+  }
   return format(fn.sig.ret.kind, ret);
 }
 
