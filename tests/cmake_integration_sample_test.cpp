@@ -3,7 +3,9 @@
 // find_package(hotengine CONFIG), built, and its host passes --self-check on a copy of its live
 // folder (first load, an edit reloaded at a safe point, state kept). The same project also
 // configures with add_subdirectory() of this source tree, with hotengine's tests, benchmarks and
-// samples off. Needs the top-level build to be complete (the install copies its outputs).
+// samples off. The sample, and the README's embedding snippets, compile without a warning under
+// -Wall -Wextra -Werror (an ignored [[nodiscard]] hot::Status is one). Needs the top-level build
+// to be complete (the install copies its outputs).
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -49,6 +51,27 @@ std::string readFile(const fs::path &path) {
 
 const fs::path kSample = fs::path(HOT_SOURCE_DIR) / "samples" / "cmake-project";
 
+/// The first ```cpp block after the README line that starts with `heading`, or "".
+std::string readmeSnippet(const std::string &heading) {
+  std::string readme = readFile(fs::path(HOT_SOURCE_DIR) / "README.md");
+  size_t at = readme.find("\n" + heading);
+  if (at == std::string::npos) return "";
+  size_t open = readme.find("```cpp\n", at);
+  if (open == std::string::npos) return "";
+  open += 7;
+  size_t close = readme.find("```", open);
+  return close == std::string::npos ? "" : readme.substr(open, close - open);
+}
+
+/// A README fragment as the body of main(), its #include lines hoisted to the top.
+std::string asProgram(const std::string &snippet, const std::string &prelude) {
+  std::string includes = "#include <cstdio>\n#include <hot/hot.h>\n", body;
+  std::istringstream lines(snippet);
+  for (std::string line; std::getline(lines, line);)
+    (line.rfind("#include", 0) == 0 ? includes : body) += line + "\n";
+  return includes + prelude + "int main() {\n" + body + "}\n";
+}
+
 } // namespace
 
 TEST(CMakeIntegration, InstalledPackageBuildsAndRunsSample) {
@@ -64,7 +87,8 @@ TEST(CMakeIntegration, InstalledPackageBuildsAndRunsSample) {
     EXPECT_TRUE(fs::exists(prefix / file)) << file << " was not installed\n" << install.output;
 
   Outcome configure = run("cmake -S " + quote(kSample) + " -B " + quote(build) +
-                      " -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + quote(prefix));
+                      " -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + quote(prefix) +
+                      " '-DCMAKE_CXX_FLAGS=-Wall -Wextra -Werror'");
   ASSERT_EQ(configure.status, 0) << configure.output;
   Outcome compile = run("cmake --build " + quote(build) + " -j 2");
   ASSERT_EQ(compile.status, 0) << compile.output;
@@ -104,4 +128,26 @@ TEST(CMakeIntegration, SubdirectoryBuildConfiguresWithoutTestsOrSamples) {
   EXPECT_NE(link.find("libclang-cpp.so"), std::string::npos) << link;
   EXPECT_NE(link.find("libLLVM"), std::string::npos) << link;
   EXPECT_NE(link.find("-rdynamic"), std::string::npos) << link;
+}
+
+TEST(CMakeIntegration, ReadmeSnippetsCompileWithoutWarnings) {
+  hot::test::TempDir tmp;
+  const std::string include = (fs::path(HOT_SOURCE_DIR) / "host-api" / "include").string();
+  struct Case {
+    const char *heading, *prelude;
+  } cases[] = {
+      {"### 1. Embed", "struct World {};\nWorld world;\ndouble dt = 0.016;\nbool running = false;\n"},
+      {"### 3. CMake", "#define HOT_CONFIG_PATH \"game.hot.json\"\n#define HOT_LIVE_DIR \"live\"\n"},
+  };
+  for (const Case &c : cases) {
+    std::string snippet = readmeSnippet(c.heading);
+    ASSERT_FALSE(snippet.empty()) << "no ```cpp block after '" << c.heading << "' in README.md";
+    ASSERT_NE(snippet.find("hot::"), std::string::npos) << snippet;
+    const fs::path source = tmp.path() / "snippet.cpp";
+    std::ofstream(source) << asProgram(snippet, c.prelude);
+    Outcome compile = run("c++ -std=c++20 -fsyntax-only -Wall -Wextra -Werror -I " +
+                          quote(include) + " " + quote(source));
+    EXPECT_EQ(compile.status, 0) << c.heading << " snippet:\n"
+                                 << readFile(source) << "\n" << compile.output;
+  }
 }
