@@ -19,6 +19,7 @@ public:
   void onReload(const hot::ReloadEvent &e) override;
   void onTierChange(const hot::TierEvent &e) override;
   void onProgress(unsigned done, unsigned total) override;
+  void onCompiling(const std::string &unit, unsigned done, unsigned total) override;
   void onMessage(hot::Severity s, const std::string &text) override;
 
 private:

@@ -68,6 +68,13 @@ void EventPrinter::onProgress(unsigned done, unsigned total) {
   if (done == total) std::fprintf(stderr, "\n");
 }
 
+void EventPrinter::onCompiling(const std::string &unit, unsigned done, unsigned total) {
+  if (json_ || quiet_ || !isatty(STDERR_FILENO)) return;
+  std::lock_guard<std::mutex> lock(print_mu);
+  // One line redrawn in place: progress, then the unit starting now (erase the rest).
+  std::fprintf(stderr, "\rhot: compiling %u/%u %s\033[K", done, total, unit.c_str());
+}
+
 void EventPrinter::onMessage(hot::Severity s, const std::string &text) {
   if (json_) {
     emit({{"event", "message"}, {"severity", severityName(s)}, {"message", text}});

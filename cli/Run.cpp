@@ -3,6 +3,7 @@
 // the engine speaks on stderr only.
 #include "cli/Commands.h"
 #include "cli/Control.h"
+#include "cli/Supervisor.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -126,15 +127,27 @@ int runCommand(const std::vector<std::string> &args) {
     return 1;
   }
 
-  // `hot call` reaches this run through <cwd>/.hot/<pid>.sock while main runs (cli/Control.h).
+  // `hot call` reaches this run through <cwd>/.hot/<pid>.sock (or the fallback folder when
+  // the working directory cannot hold it) while main runs (cli/Control.h).
   std::string control_error;
   auto control = ControlServer::start(*engine, control_error);
-  if (!control && !quiet)
+  if (!control) // even with --quiet: a call that cannot reach the program must not be a mystery
     std::fprintf(stderr, "hot run: hot call disabled: %s\n", control_error.c_str());
 
   std::vector<std::string> argv = {from_database ? config.compile_commands : inputs.front()};
   argv.insert(argv.end(), program_args.begin(), program_args.end());
-  auto status = engine->runMain(argv);
+  // Every thread the program starts is supervised, and so is main(): a fault in a unit's new
+  // version rolls it back (the faulting thread's call is abandoned); any other fault ends the
+  // program with the signal's status after a message naming where it happened.
+  superviseThreads(engine.get());
+  hot::Result<int> status = hot::Status(hot::ErrorCode::Crashed, "main() crashed");
+  hot::Status crash = engine->supervise([&] { status = engine->runMain(argv); });
+  superviseThreads(nullptr);
+  if (!crash.ok()) {
+    std::fprintf(stderr, "hot run: main() was abandoned after the crash above (the main thread "
+                         "cannot resume a call that faulted); the program ends\n");
+    return 128 + 11;
+  }
   if (!status.ok()) {
     std::fprintf(stderr, "hot run: %s\n", status.status().message().c_str());
     return 1;

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <atomic>
 #include <filesystem>
+#include <unistd.h>
 #include <set>
 
 namespace hot {
@@ -19,7 +20,17 @@ namespace fs = std::filesystem;
 // ---- HotEngine: forwards to Impl ------------------------------------------------------------
 
 HotEngine::HotEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-HotEngine::~HotEngine() = default;
+
+/// How long destroying an engine waits for its thread (a compile in progress cannot be cut
+/// short; a unit's initializer may never return).
+constexpr unsigned kStopWaitMs = 2000;
+
+HotEngine::~HotEngine() {
+  // The host must be able to exit (`hot run` when main returns) whatever the engine thread is
+  // doing: past the wait the engine is left to the process exit, still mapped, since that
+  // thread may be using it.
+  if (!impl_->stop(kStopWaitMs)) (void)impl_.release();
+}
 
 Result<std::unique_ptr<HotEngine>> HotEngine::create(Config config) {
   auto impl = std::make_unique<Impl>(std::move(config));
@@ -43,6 +54,7 @@ Result<int> HotEngine::runMain(const std::vector<std::string> &args) {
   return impl_->runMain(args);
 }
 Status HotEngine::guarded(const std::function<void()> &fn) { return impl_->guarded(fn); }
+Status HotEngine::supervise(const std::function<void()> &fn) { return impl_->guarded(fn, true); }
 Result<std::string> HotEngine::callByName(std::string_view name,
                                           const std::vector<std::string> &args) {
   return impl_->callByName(name, args);
@@ -57,6 +69,7 @@ Result<const detail::SymbolCell *> HotEngine::lookupCell(std::string_view name,
 static char *newDsoHandle() { return new char[1]; }
 
 Status HotEngine::Impl::init() {
+  creator_pid_ = ::getpid();
   auto stubs = jit::StubTable::create(rt::unboundTarget());
   if (!stubs) return Status(ErrorCode::Internal, llvm::toString(stubs.takeError()));
   stubs_ = std::move(*stubs);
@@ -162,15 +175,42 @@ Status HotEngine::Impl::loadLibrary(const std::string &lib) {
                                           (errors.empty() ? ": not found" : ":" + errors));
 }
 
-HotEngine::Impl::~Impl() {
-  {
-    std::lock_guard<std::mutex> lock(pending_mu_);
-    stop_ = true;
-    pending_cv_.notify_all();
+/// Asks the engine thread to stop and waits up to `wait_ms` for it. On timeout the static
+/// destructors of the program still run (their output is the program's), and false says that
+/// the engine must not be freed.
+bool HotEngine::Impl::stop(unsigned wait_ms) {
+  // A forked child has a copy of the engine but not its thread: nothing to wait for, and
+  // nothing of the parent's to free.
+  if (::getpid() != creator_pid_) {
+    rt::runDestructors(dso_handle_);
+    return false;
   }
+  std::unique_lock<std::mutex> lock(pending_mu_);
+  stop_ = true;
+  pending_cv_.notify_all();
   if (watcher_) watcher_->wake();
-  if (worker_.joinable()) worker_.join();
-  // Static destructors run while every version's code is still mapped, newest first.
+  bool done = !worker_.joinable() ||
+              pending_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                                   [&] { return worker_done_; });
+  lock.unlock();
+  if (done && worker_.joinable()) worker_.join();
+  if (done && !code_abandoned_) return true;
+  if (done) { // the engine thread ended, but an abandoned initializer still runs JIT code
+    message(Severity::Warning, "an abandoned initializer is still running: the engine's code "
+                               "stays mapped until the process exits");
+    rt::runDestructors(dso_handle_);
+    return false;
+  }
+  message(Severity::Warning, "the engine thread is still busy (a compile, or a unit's "
+                             "initializer that has not returned): exiting without it");
+  worker_.detach();
+  rt::runDestructors(dso_handle_);
+  return false;
+}
+
+HotEngine::Impl::~Impl() {
+  // stop() has ended the engine thread. Static destructors run while every version's code is
+  // still mapped, newest first.
   rt::runDestructors(dso_handle_);
   jit_.reset();
   delete[] dso_handle_;
@@ -399,6 +439,14 @@ void HotEngine::Impl::watchFolderOf(const std::string &file) {
 // ---- the engine thread ----------------------------------------------------------------------
 
 void HotEngine::Impl::workerLoop() {
+  struct Done { // however the loop ends, stop() learns that it did
+    Impl &e;
+    ~Done() {
+      std::lock_guard<std::mutex> lock(e.pending_mu_);
+      e.worker_done_ = true;
+      e.pending_cv_.notify_all();
+    }
+  } done{*this};
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(pending_mu_);

@@ -130,6 +130,7 @@ struct Transaction {
   Unit *culprit = nullptr;             ///< The unit whose failure failed the transaction.
   Unit *blocked_by = nullptr;          ///< Set with a multiple definition: the other unit.
   bool report_culprit_only = false;    ///< On failure only the culprit's event is reported.
+  bool abandoned = false;              ///< An initializer or hook never returned (still runs).
   /// Strong definitions seen so far in this transaction: symbol or data key -> unit, where.
   std::map<std::string, std::pair<Unit *, std::string>> strong_defs;
 };
@@ -139,6 +140,9 @@ public:
   explicit Impl(Config config) : config_(std::move(config)) {}
   ~Impl();
   Status init();
+  /// Stops the engine thread, waiting at most `wait_ms`; false if it is still running (the
+  /// engine must then be leaked, not destroyed).
+  bool stop(unsigned wait_ms);
 
   // Public API, see hot/engine.h.
   Status load(const std::vector<std::string> &files);
@@ -153,7 +157,11 @@ public:
   std::vector<VersionInfo> history(const std::string &unit) const;
   EngineStats stats() const;
   Result<int> runMain(const std::vector<std::string> &args);
-  Status guarded(const std::function<void()> &fn);
+  /// `fatal_unless_rolled_back`: a fault that is not in a unit's running version with an older
+  /// one to return to ends the process (default action of the signal) after the message.
+  Status guarded(const std::function<void()> &fn, bool fatal_unless_rolled_back = false);
+  Status blameFault(int signal, std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t addr,
+                    bool &rolled_back);
   /// hot call: see HotEngine::callByName (engine/FfiCall.cpp).
   Result<std::string> callByName(std::string_view name, const std::vector<std::string> &args);
 
@@ -181,6 +189,7 @@ private:
   void commit(Transaction &tx);
   void recordStrongOwners(Staged &s);
   void noteRunningBodies(Transaction &tx);
+  Status runUserCode(void *fn, const std::string &what, bool &abandoned);
   void discard(Transaction &tx);
   void report(Transaction &tx, const Status &status);
   Status runTransaction(std::unique_ptr<Transaction> tx, bool apply_now);
@@ -215,6 +224,10 @@ private:
   std::vector<Unit *> unitsFor(const std::vector<eng::FileChange> &changes);
   void restage(Transaction &tx, const std::vector<Unit *> &more);
   template <typename F> void parallelFor(size_t n, F &&fn);
+  bool stopping() {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    return stop_;
+  }
 
   Config config_;
   char *dso_handle_ = nullptr;           ///< This engine's __dso_handle (destructor ownership).
@@ -247,6 +260,10 @@ private:
   bool busy_ = false;                    ///< The engine thread is working on changes.
   std::thread worker_;
   bool stop_ = false;
+  bool worker_done_ = false;             ///< workerLoop() has returned.
+  int creator_pid_ = 0;                  ///< The process that created the engine (fork check).
+  /// An initializer or hook was abandoned while running: JIT code must never be freed.
+  std::atomic<bool> code_abandoned_{false};
 };
 
 /// Runs fn(i, worker) for i in [0, n) on up to frontends_.size() threads; worker indexes the

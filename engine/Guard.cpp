@@ -13,6 +13,9 @@
 #include <cstring>
 #include <mutex>
 #include <ucontext.h>
+#include <unistd.h>
+
+#include <memory>
 
 namespace hot {
 namespace {
@@ -25,6 +28,20 @@ thread_local sigjmp_buf *t_jump = nullptr;
 thread_local Fault t_fault;
 constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 struct sigaction g_previous[NSIG];
+
+/// A per-thread alternate signal stack, so that a stack overflow can still be handled.
+void ensureAltStack() {
+  thread_local std::unique_ptr<char[]> stack;
+  if (stack) return;
+  stack_t current{};
+  if (sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE)) return;
+  constexpr size_t kSize = 64 * 1024;
+  stack.reset(new char[kSize]);
+  stack_t ss{};
+  ss.ss_sp = stack.get();
+  ss.ss_size = kSize;
+  sigaltstack(&ss, nullptr);
+}
 
 void onFault(int sig, siginfo_t *info, void *ctx) {
   if (!t_jump) {
@@ -46,7 +63,7 @@ void installFaultHandlers() {
     for (int sig : kSignals) {
       struct sigaction sa {};
       sa.sa_sigaction = onFault;
-      sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+      sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
       sigemptyset(&sa.sa_mask);
       sigaction(sig, &sa, &g_previous[sig]);
     }
@@ -81,8 +98,9 @@ std::string functionAt(const Version &v, std::uintptr_t pc,
 
 } // namespace
 
-Status HotEngine::Impl::guarded(const std::function<void()> &fn) {
+Status HotEngine::Impl::guarded(const std::function<void()> &fn, bool fatal_unless_rolled_back) {
   installFaultHandlers();
+  ensureAltStack();
   sigjmp_buf buf;
   sigjmp_buf *outer = t_jump;
   if (sigsetjmp(buf, 1) == 0) {
@@ -93,6 +111,24 @@ Status HotEngine::Impl::guarded(const std::function<void()> &fn) {
   }
   t_jump = outer;
   Fault f = t_fault;
+  bool rolled_back = false;
+  Status st = blameFault(f.signal, f.pc, f.sp, f.addr, rolled_back);
+  if (!fatal_unless_rolled_back || rolled_back) return st;
+  // Not new code, or nothing to return to: the process ends as it would have natively.
+  message(Severity::Error, "the fault cannot be recovered from: the program ends");
+  signal(f.signal, SIG_DFL);
+  raise(f.signal);
+  _exit(128 + f.signal);
+}
+
+/// Names the unit version and function a fault happened in and rolls that unit back if it is
+/// its running version and an older one exists.
+Status HotEngine::Impl::blameFault(int signal, std::uintptr_t fault_pc, std::uintptr_t sp,
+                                   std::uintptr_t fault_addr, bool &rolled_back) {
+  struct {
+    int signal;
+    std::uintptr_t pc, sp, addr;
+  } f{signal, fault_pc, sp, fault_addr};
   std::lock_guard<std::mutex> lock(mu_);
   // A fault inside a library call made by JIT code is blamed on the innermost JIT frame.
   std::uintptr_t pc = f.pc;
@@ -115,9 +151,13 @@ Status HotEngine::Impl::guarded(const std::function<void()> &fn) {
       bool running = &v == u->current();
       if (running && u->history.size() >= 2) {
         unsigned bad = v.number;
-        if (Status st = rollbackLocked(*u); st.ok())
+        if (Status st = rollbackLocked(*u); (rolled_back = st.ok()))
           msg += "; rolled back to version " + std::to_string(u->current()->number) +
                  " (version " + std::to_string(bad) + " is not reapplied until the file changes)";
+      } else if (!running && v.number > u->current()->number) {
+        // Another thread faulted in it first and rolled it back: this call is abandoned too.
+        rolled_back = true;
+        msg += "; already rolled back to version " + std::to_string(u->current()->number);
       }
       message(Severity::Error, msg);
       return Status(ErrorCode::Crashed, msg);

@@ -13,6 +13,9 @@
 #include "llvm/Demangle/Demangle.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <cxxabi.h>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -108,6 +111,11 @@ std::unique_ptr<Transaction> HotEngine::Impl::stage(const std::vector<Unit *> &u
       message(Severity::Warning, u->path + ": " + why + (u->current() ? "; the running version is kept" : "; not loaded"));
       continue;
     }
+    if (s->source.find('\0') != std::string::npos) { // a binary or corrupt file, not source
+      message(Severity::Warning, u->path + ": contains NUL bytes: not a source file" +
+                                     (u->current() ? "; the running version is kept" : "; not loaded"));
+      continue;
+    }
     s->hash = util::hashText(s->source);
     s->tier = 0;
     s->opt_level = config_.tiering.enabled ? config_.tiering.tier0_opt : config_.opt_level;
@@ -157,6 +165,8 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
   unsigned total = unsigned(todo.size());
   parallelFor(todo.size(), [&](size_t i, size_t worker) {
     Staged &s = *todo[i];
+    if (stopping()) return; // the host is exiting: compile nothing more
+    if (Listener *to = sink(); to && total > 1) to->onCompiling(s.unit->path, done, total);
     auto start = Clock::now();
     fe::CompileJob job;
     if (s.tier == 0) job.base = s.base;
@@ -180,6 +190,12 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     if (Listener *to = sink(); to && total > 1) to->onProgress(n, total);
   });
   for (Staged *s : todo) {
+    if (!s->compile_done) { // skipped by stopping(): fails the transaction, changes nothing
+      s->compiled.diagnostics.push_back({s->unit->path, 0, 0, Severity::Error,
+                                         "not compiled: the engine is stopping", ""});
+      s->compile_done = true;
+      continue;
+    }
     s->unit->attempted_hash = s->hash;
     if (!s->compiled.dependencies.empty() || s->compiled.ok())
       s->unit->deps = s->compiled.dependencies; // tracking survives a failed compile
@@ -477,8 +493,10 @@ Status HotEngine::Impl::borrowBodies(Staged &s) {
 
 void HotEngine::Impl::discard(Transaction &tx) {
   for (auto &s : tx.units) {
-    if (s->jd) llvm::consumeError(jit_->removeVersion(*s->jd));
-    if (s->data_tracker) llvm::consumeError(s->data_tracker->remove());
+    // An abandoned initializer still runs this code and uses this data: leave them mapped.
+    if (s->jd && !tx.abandoned) llvm::consumeError(jit_->removeVersion(*s->jd));
+    if (s->data_tracker && !tx.abandoned) llvm::consumeError(s->data_tracker->remove());
+    if (tx.abandoned) s->unit->next_version = s->version.number + 1; // its JITDylib stays
     s->jd = nullptr;
     s->data_tracker = nullptr;
     s->unit->failed = true;
@@ -496,6 +514,8 @@ using MigrateFn = void (*)(const void *, unsigned long);
 Status callJit(void *fn, const std::string &what) {
   try {
     reinterpret_cast<VoidFn>(fn)();
+  } catch (abi::__forced_unwind &) {
+    throw; // pthread_exit() or cancellation: must go on (swallowing it aborts the process)
   } catch (const std::exception &e) {
     return Status(ErrorCode::InitializerFailed, what + " threw: " + e.what());
   } catch (...) {
@@ -503,13 +523,65 @@ Status callJit(void *fn, const std::string &what) {
   }
   return Status();
 }
+/// Where a unit's initializer or hook runs: a thread of its own, so that one which never
+/// returns, calls pthread_exit() or waits for the engine cannot take the engine with it.
+struct UserCall {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  Status status;
+};
 } // namespace
+
+/// Runs `fn` (an initializer or hook) and waits for it, saying every 5 s that it still runs.
+/// Past Config::init_timeout_ms it is abandoned: it keeps running on its thread, `abandoned`
+/// is set and the caller must neither apply nor free its version.
+Status HotEngine::Impl::runUserCode(void *fn, const std::string &what, bool &abandoned) {
+  auto call = std::make_shared<UserCall>();
+  std::thread([call, fn, what] {
+    struct Finish { // also when pthread_exit() unwinds this thread
+      UserCall &c;
+      Status st = Status(ErrorCode::InitializerFailed, "");
+      ~Finish() {
+        std::lock_guard<std::mutex> lock(c.mu);
+        c.status = st;
+        c.done = true;
+        c.cv.notify_all();
+      }
+    } finish{*call};
+    finish.st = Status(ErrorCode::InitializerFailed, what + " called pthread_exit()");
+    finish.st = callJit(fn, what);
+  }).detach();
+  auto start = Clock::now();
+  std::unique_lock<std::mutex> lock(call->mu);
+  double said_ms = 0;
+  for (;;) {
+    unsigned step = config_.init_timeout_ms ? std::min(5000u, config_.init_timeout_ms) : 5000u;
+    if (call->cv.wait_for(lock, std::chrono::milliseconds(step), [&] { return call->done; }))
+      break;
+    double ms = msSince(start);
+    if (config_.init_timeout_ms && ms >= config_.init_timeout_ms) {
+      abandoned = true;
+      code_abandoned_ = true;
+      return Status(ErrorCode::InitializerFailed,
+                    what + " did not return within " + std::to_string(config_.init_timeout_ms) +
+                        " ms: abandoned (it goes on running on its own thread); the change is "
+                        "not applied. Fix it and save again");
+    }
+    if (ms - said_ms >= 5000) {
+      said_ms = ms;
+      message(Severity::Warning, what + " has run for " + std::to_string(int(ms / 1000)) + " s");
+    }
+  }
+  return call->status;
+}
 
 /// The only step that changes what running code sees. Called with mu_ held.
 Status HotEngine::Impl::apply(Transaction &tx) {
   for (auto &s : tx.units)
     if (Version *old = s->unit->current(); old && old->on_unload)
-      if (Status st = callJit(old->on_unload, s->unit->path + ": hot_on_unload"); !st.ok())
+      if (Status st = runUserCode(old->on_unload, s->unit->path + ": hot_on_unload", tx.abandoned);
+          !st.ok())
         message(Severity::Warning, st.message());
   // Functions that never had a body get it first, so initializers can call them.
   std::vector<unsigned> bound;
@@ -521,7 +593,8 @@ Status HotEngine::Impl::apply(Transaction &tx) {
       }
   for (auto &s : tx.units) {
     if (!s->init) continue;
-    if (Status st = callJit(s->init, s->unit->path + ": static initializer"); !st.ok()) {
+    if (Status st = runUserCode(s->init, s->unit->path + ": the static initializer", tx.abandoned);
+        !st.ok()) {
       for (unsigned i : bound) stubs_->redirect(i, rt::unboundTarget());
       return st;
     }
@@ -540,7 +613,8 @@ Status HotEngine::Impl::apply(Transaction &tx) {
     }
   for (auto &s : tx.units)
     if (s->version.on_load)
-      if (Status st = callJit(s->version.on_load, s->unit->path + ": hot_on_load"); !st.ok())
+      if (Status st = runUserCode(s->version.on_load, s->unit->path + ": hot_on_load", tx.abandoned);
+          !st.ok())
         message(Severity::Warning, st.message());
   commit(tx);
   noteRunningBodies(tx);

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -93,13 +95,15 @@ struct Watcher::State {
   std::unordered_set<std::string> open_writes; // IN_MODIFY seen, IN_CLOSE_WRITE not yet
 
   ~State() {
-    if (inotifyFd >= 0)
-      ::close(inotifyFd);
-    if (wakeFd >= 0)
-      ::close(wakeFd);
+    if (!fdsIntact())
+      return; // the numbers may be the program's files now
+    ::close(inotifyFd);
+    ::close(wakeFd);
   }
 
   Ready pollFor(int timeoutMs);
+  bool fdsIntact() const;
+  void renewFds(Batch &batch);
   void drainWake();
   bool drain(Batch &batch);
   void collectBurst(Batch &batch, unsigned debounceMs, unsigned firstQuietMs, bool untilClosed);
@@ -130,6 +134,10 @@ Ready Watcher::State::pollFor(int timeoutMs) {
     int n = ::poll(fds, 2, deadline ? msUntil(*deadline) : -1);
     if (n < 0 && errno == EINTR)
       continue;
+    // A program that closes every descriptor it did not open closed ours too: never spin on
+    // them; the next wait() renews them.
+    if (n > 0 && ((fds[0].revents | fds[1].revents) & POLLNVAL))
+      return Ready::Timeout;
     // Any other failure cannot go away by retrying; ending the wait beats spinning.
     if (n <= 0)
       return Ready::Timeout;
@@ -346,6 +354,36 @@ void Watcher::State::rescan(Batch &batch) {
     batch.try_emplace(path, true);
 }
 
+/// Whether our two descriptors are still the inotify instance and eventfd we made: a program
+/// may close them (a daemon closing fds 3..1023) and reuse the numbers for its own files.
+bool Watcher::State::fdsIntact() const {
+  auto is = [](int fd, const char *what) {
+    char link[64];
+    std::string proc = "/proc/self/fd/" + std::to_string(fd);
+    ssize_t n = ::readlink(proc.c_str(), link, sizeof link - 1);
+    return n > 0 && std::string(link, size_t(n)) == what;
+  };
+  return is(inotifyFd, "anon_inode:inotify") && is(wakeFd, "anon_inode:[eventfd]");
+}
+
+/// New descriptors and every watch made again; what changed meanwhile is found by rescanning.
+/// The old numbers are not closed: they are the program's now.
+void Watcher::State::renewFds(Batch &batch) {
+  int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  int wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (ino < 0 || wake < 0) {
+    if (ino >= 0) ::close(ino);
+    if (wake >= 0) ::close(wake);
+    notices.push_back("the program closed the engine's file watch and a new one cannot be "
+                      "made: saves are not seen (" + std::string(std::strerror(errno)) + ")");
+    return;
+  }
+  inotifyFd = ino;
+  wakeFd = wake;
+  rescan(batch);
+  notices.push_back("the program closed the engine's file watch descriptors: watching again");
+}
+
 llvm::Expected<std::unique_ptr<Watcher>> Watcher::create() {
   auto state = std::make_unique<State>();
   state->inotifyFd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -399,6 +437,8 @@ std::vector<FileChange> Watcher::wait(int timeout_ms, unsigned debounce_ms, bool
     Batch back;
     {
       std::lock_guard<std::mutex> lock(state_->mu);
+      if (!state_->fdsIntact())
+        state_->renewFds(back);
       state_->retryLost(back);
     }
     if (!back.empty())
@@ -431,6 +471,7 @@ std::vector<FileChange> Watcher::settle(unsigned first_quiet_ms, unsigned deboun
 }
 
 void Watcher::wake() {
+  std::lock_guard<std::mutex> lock(state_->mu); // renewFds() may replace the descriptor
   std::uint64_t one = 1;
   // EAGAIN means the counter is already nonzero: a wake is pending anyway.
   [[maybe_unused]] ssize_t n = ::write(state_->wakeFd, &one, sizeof one);

@@ -1,5 +1,6 @@
 // Diagnostic collection (clang -> hot::Diagnostic) and clang-style formatting of our own ones.
 #include "clang/Basic/SourceManager.h"
+#include "frontend/SafeFileSystem.h"
 #include "frontend/FrontendInternal.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -40,6 +41,9 @@ void CollectingDiagConsumer::HandleDiagnostic(clang::DiagnosticsEngine::Level le
                                               const clang::Diagnostic &info) {
   DiagnosticConsumer::HandleDiagnostic(level, info); // keeps error/warning counts right
   if (level == clang::DiagnosticsEngine::Ignored) return;
+  // A file of garbage (a 2 MB run of NUL bytes: one warning each) must not cost minutes of
+  // formatting; clang's own error limit ends the compile, warnings past this are dropped.
+  if (out_.size() >= kMaxDiagnostics && level < clang::DiagnosticsEngine::Error) return;
   Diagnostic d;
   d.severity = toSeverity(level);
   llvm::SmallString<256> msg;
@@ -75,7 +79,7 @@ static const char *severityWord(Severity s) {
 
 /// Line `line` (1-based) of `path`, or nullopt when unreadable or too short.
 static std::optional<std::string> readLine(const std::string &path, unsigned line) {
-  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  auto buf = detail::readFileSafely(path, /*is_text=*/true);
   if (!buf) return std::nullopt;
   llvm::StringRef rest = (*buf)->getBuffer();
   for (unsigned i = 1; i < line; ++i) {

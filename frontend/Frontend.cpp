@@ -21,6 +21,7 @@
 #include "clang/Frontend/Utils.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "frontend/FrontendInternal.h"
+#include "frontend/SafeFileSystem.h"
 #include "frontend/HeaderCache.h"
 #include "frontend/Outline.h"
 #include "llvm/Support/FileSystem.h"
@@ -218,7 +219,7 @@ std::vector<Outline::File> projectFiles(const clang::SourceManager &sm,
   for (const detail::FileStamp &f : pre->files) {
     if (!f.hashed || f.system) continue;
     Outline::File out{f.path, f.hash, {}, false};
-    auto buf = llvm::MemoryBuffer::getFile(f.path);
+    auto buf = detail::readFileSafely(f.path);
     if (buf && llvm::xxh3_64bits((*buf)->getBuffer()) == f.hash) {
       out.text = (*buf)->getBuffer().str();
       out.has_text = true;
@@ -236,7 +237,7 @@ bool runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
                    const detail::CachedPreamble *pre, CompileResult &r,
                    detail::SystemPrefix &prefix, const detail::PatchPlan *plan,
                    const std::string &key) {
-  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs = llvm::vfs::getRealFileSystem();
+  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs = detail::safeFileSystem();
   if (plan) {
     inv->getFrontendOpts().SkipFunctionBodies = true; // asks the recorder body by body
     quietUnusedWarnings(*inv);

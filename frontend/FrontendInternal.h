@@ -34,6 +34,8 @@ createHostTargetMachine(const llvm::Triple &triple, int opt_level, bool native_c
 /// TextDiagnosticPrinter (one string per diagnostic), so it reads exactly like clang's output.
 class CollectingDiagConsumer : public clang::DiagnosticConsumer {
 public:
+  /// Warnings and notes past this many are not recorded (errors always are).
+  static constexpr size_t kMaxDiagnostics = 1000;
   /// `opts` must outlive this consumer (clang 22 printers keep a reference).
   CollectingDiagConsumer(clang::DiagnosticOptions &opts, std::vector<Diagnostic> &out,
                          llvm::StringRef prefix = {});

@@ -48,6 +48,7 @@
 #include "clang/Lex/PreprocessorOptions.h"
 #include "clang/Serialization/PCHContainerOperations.h"
 #include "frontend/FrontendInternal.h"
+#include "frontend/SafeFileSystem.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -84,8 +85,7 @@ int64_t mtimeNs(const llvm::sys::fs::file_status &st) {
 } // namespace
 
 std::optional<uint64_t> hashFile(const std::string &path) {
-  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false,
-                                         /*IsVolatile=*/true);
+  auto buf = readFileSafely(path, /*is_text=*/false, /*null_terminated=*/false);
   if (!buf) return std::nullopt;
   return llvm::xxh3_64bits((*buf)->getBuffer());
 }
@@ -482,7 +482,7 @@ Built build(const clang::CompilerInvocation &inv, llvm::StringRef path, llvm::St
   auto main = llvm::MemoryBuffer::getMemBuffer(contents, path, /*RequiresNullTerminator=*/false);
   BuildCallbacks callbacks(normalizePath(path));
   llvm::ErrorOr<clang::PrecompiledPreamble> pp = clang::PrecompiledPreamble::Build(
-      *binv, main.get(), bounds, engine, llvm::vfs::getRealFileSystem(),
+      *binv, main.get(), bounds, engine, detail::safeFileSystem(),
       std::make_shared<clang::PCHContainerOperations>(), /*StoreInMemory=*/true,
       /*StoragePath=*/"", callbacks);
   out.files = callbacks.files;

@@ -1,4 +1,5 @@
 #include "frontend/Outline.h"
+#include "frontend/SafeFileSystem.h"
 
 #include <algorithm>
 #include <map>
@@ -279,7 +280,7 @@ macrosOf(const Outline &base, const std::vector<PatchPlan::HeaderEdit> *edited =
         if (h.path == f.path) text = &h.text;
     std::unique_ptr<llvm::MemoryBuffer> read;
     if (!text) { // NUL-terminated, as the lexer needs
-      auto buf = llvm::MemoryBuffer::getFile(f.path);
+      auto buf = readFileSafely(f.path);
       if (!buf) continue;
       read = std::move(*buf);
     }
@@ -435,7 +436,7 @@ std::optional<PatchPlan> planBodyEdit(const Outline &base, llvm::StringRef text)
 /// The project headers edited since `base` (false: one cannot be planned for).
 bool headerEdits(const Outline &base, std::vector<PatchPlan::HeaderEdit> &out) {
   for (const Outline::File &f : base.files) {
-    auto buf = llvm::MemoryBuffer::getFile(f.path);
+    auto buf = readFileSafely(f.path);
     if (!buf) return false;
     llvm::StringRef now = (*buf)->getBuffer();
     if (llvm::xxh3_64bits(now) == f.hash) continue;

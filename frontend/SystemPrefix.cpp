@@ -32,6 +32,7 @@
 #include "clang/Lex/Preprocessor.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "frontend/FrontendInternal.h"
+#include "frontend/SafeFileSystem.h"
 #include "frontend/HeaderCache.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -211,7 +212,7 @@ std::shared_ptr<CachedPreamble> build(const clang::CompilerInvocation &unit,
   std::vector<Diagnostic> diags;
   CollectingDiagConsumer consumer(inv->getDiagnosticOpts(), diags);
   clang::CompilerInstance ci(inv);
-  ci.createVirtualFileSystem(llvm::vfs::getRealFileSystem(), &consumer);
+  ci.createVirtualFileSystem(detail::safeFileSystem(), &consumer);
   ci.createDiagnostics(&consumer, /*ShouldOwnClient=*/false);
   auto files = std::make_shared<AllFiles>();
   ci.addDependencyCollector(files);

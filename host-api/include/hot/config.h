@@ -54,6 +54,10 @@ struct Config {
   /// "log_to_stderr": without a Listener, errors, warnings and reload lines go to stderr (so a
   /// host that sets no listener still sees why an edit did not apply). Off: silent.
   bool log_to_stderr = true;
+  /// "init_timeout_ms" (at most 3600000): a unit's static initializers and lifecycle hooks run
+  /// on a thread of their own; one that has not returned after this long is abandoned (left
+  /// running) and its change is not applied, so the engine never waits forever. 0: no limit.
+  unsigned init_timeout_ms = 10000;
   TieringConfig tiering;                  ///< "tiering": see TieringConfig.
 
   /// Parses JSON text. `origin` names the source in error messages.

@@ -57,6 +57,8 @@ public:
   virtual void onTierChange(const TierEvent &) {}
   /// First-load progress: `done` of `total` units compiled.
   virtual void onProgress(unsigned /*done*/, unsigned /*total*/) {}
+  /// A unit of a multi-unit load starts compiling (`done` of `total` are compiled already).
+  virtual void onCompiling(const std::string & /*unit*/, unsigned /*done*/, unsigned /*total*/) {}
   /// Engine notices that are not reload results (removed globals, kept deleted functions, ...).
   virtual void onMessage(Severity, const std::string &) {}
 };
@@ -183,9 +185,15 @@ public:
   /// (libffi). Returns the result as text.
   Result<std::string> callByName(std::string_view name, const std::vector<std::string> &args);
 
-  /// Runs `fn`; if JIT code faults (SIGSEGV/SIGBUS/SIGFPE/SIGILL) inside it, rolls the faulting
-  /// unit back to its previous version and returns Crashed naming the unit and function.
+  /// Runs `fn`; if JIT code faults (SIGSEGV/SIGBUS/SIGFPE/SIGILL, stack overflow included: the
+  /// thread gets an alternate signal stack) inside it, rolls the faulting unit back to its
+  /// previous version and returns Crashed naming the unit and function.
   Status guarded(const std::function<void()> &fn);
+  /// guarded() for a whole thread (what `hot run` wraps every thread of the program in): a
+  /// fault in the running version of a unit that has an older version rolls the unit back and
+  /// returns Crashed (the thread's call is abandoned, other threads go on); any other fault
+  /// ends the process with the signal's default action after the message.
+  Status supervise(const std::function<void()> &fn);
 
   class Impl;
 
