@@ -30,15 +30,25 @@ constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 struct sigaction g_previous[NSIG];
 
 /// A per-thread alternate signal stack, so that a stack overflow can still be handled.
+struct AltStack {
+  std::unique_ptr<char[]> memory;
+  ~AltStack() { // unregistered before it is freed, as the thread ends
+    if (!memory) return;
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, nullptr);
+  }
+};
+
 void ensureAltStack() {
-  thread_local std::unique_ptr<char[]> stack;
-  if (stack) return;
+  thread_local AltStack stack;
+  if (stack.memory) return;
   stack_t current{};
   if (sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE)) return;
   constexpr size_t kSize = 64 * 1024;
-  stack.reset(new char[kSize]);
+  stack.memory.reset(new char[kSize]);
   stack_t ss{};
-  ss.ss_sp = stack.get();
+  ss.ss_sp = stack.memory.get();
   ss.ss_size = kSize;
   sigaltstack(&ss, nullptr);
 }

@@ -222,8 +222,11 @@ std::set<std::string> identifiers(llvm::StringRef text, size_t begin, size_t end
   static const clang::LangOptions lo = rawLexOptions();
   std::set<std::string> out;
   std::vector<const Outline::Body *> holes; // the bodies inside [begin, end]
-  for (const Outline::Body &b : except)
-    if (b.rbrace >= begin && b.lbrace <= end) holes.push_back(&b);
+  // Bodies are in text order: start at the first that ends at or after `begin` (a linear
+  // scan here made planning quadratic in the number of functions).
+  auto first = std::lower_bound(except.begin(), except.end(), begin,
+                                [](const Outline::Body &b, size_t at) { return b.rbrace < at; });
+  for (auto it = first; it != except.end() && it->lbrace <= end; ++it) holes.push_back(&*it);
   // The buffer must end at the text's NUL (the lexer stops there), so stop by offset.
   clang::Lexer lex(clang::SourceLocation(), lo, text.begin(), text.begin() + begin, text.end());
   clang::Token tok;
@@ -241,8 +244,10 @@ std::set<std::string> identifiers(llvm::StringRef text, size_t begin, size_t end
 }
 
 bool mentions(const std::set<std::string> &ids, const std::set<std::string> &names) {
-  for (const std::string &n : names)
-    if (ids.count(n)) return true;
+  const auto &small = ids.size() < names.size() ? ids : names;
+  const auto &large = ids.size() < names.size() ? names : ids;
+  for (const std::string &n : small)
+    if (large.count(n)) return true;
   return false;
 }
 
@@ -385,6 +390,12 @@ std::optional<PatchPlan> planDeclarationEdit(const Outline &base, llvm::StringRe
     if (d.opaque) return std::nullopt;
     plan.names.insert(d.names.begin(), d.names.end());
   }
+  // An edit that rewrites most of the unit (a file cut down to a few lines) is compiled whole:
+  // nothing would be kept, and planning it costs more than the compile.
+  size_t in_range = std::count_if(base.bodies.begin(), base.bodies.end(), [&](auto &b) {
+    return !(b.rbrace < p) && !(b.begin >= std::max(oe, p));
+  });
+  if (in_range > 64 && in_range * 2 > base.bodies.size()) return std::nullopt;
   std::set<std::string> affected = plan.names;
   closeOver(affected, mainNamers(base));
   long delta = long(text.size()) - long(old.size());

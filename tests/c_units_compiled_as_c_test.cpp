@@ -2,9 +2,7 @@
 // the same program, and reloaded like them (their functions are stubbed by their plain names).
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <sys/wait.h>
-
+#include "RunProcess.h"
 #include "TestSupport.h"
 
 namespace {
@@ -66,15 +64,10 @@ int square(int);
 int main(int argc, char **argv) { (void)argv; printf("%d\n", square(argc + 2)); return 0; }
 )");
   hot::test::writeFile(dir.file("square.c"), "int square(int x) { return x * x; }\n");
-  std::string cmd = std::string(HOT_BINARY_DIR) + "/cli/hot run --quiet " + dir.path().string() +
-                    " 2>&1";
-  FILE *pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  int status = pclose(pipe);
-  EXPECT_EQ(out, "9\n");
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  auto o = hot::test::runCommand(hot::test::hotBinary() + " run --quiet " +
+                                 dir.path().string() + " 2>&1");
+  EXPECT_EQ(o.out, "9\n");
+  EXPECT_EQ(o.status, 0) << o.out;
 }
 
 } // namespace

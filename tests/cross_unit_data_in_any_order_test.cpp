@@ -4,9 +4,7 @@
 // load and on every reload.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <sys/wait.h>
-
+#include "RunProcess.h"
 #include "TestSupport.h"
 
 namespace {
@@ -129,15 +127,10 @@ int main() { Sphere *b = new Sphere(3); std::printf("%d\n", b->f()); return 0; }
 )");
   hot::test::writeFile(dir.file("sphere.cpp"),
                        "#include \"shape.h\"\nint Sphere::f() const { return r; }\n");
-  std::string cmd = std::string(HOT_BINARY_DIR) + "/cli/hot run --quiet " + dir.path().string() +
-                    " 2>&1";
-  FILE *pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  int status = pclose(pipe);
-  EXPECT_EQ(out, "3\n");
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  auto o = hot::test::runCommand(hot::test::hotBinary() + " run --quiet " +
+                                 dir.path().string() + " 2>&1");
+  EXPECT_EQ(o.out, "3\n");
+  EXPECT_EQ(o.status, 0) << o.out;
 }
 
 } // namespace
