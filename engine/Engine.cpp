@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <atomic>
 #include <filesystem>
 #include <unistd.h>
@@ -86,6 +88,7 @@ Status HotEngine::Impl::init() {
   }
   for (const std::string &lib : config_.libraries)
     if (Status st = loadLibrary(lib); !st.ok()) return st;
+  reportUnusableSettings();
   if (!config_.compile_commands.empty()) {
     auto db = eng::CompileDatabase::load(config_.compile_commands);
     if (!db.ok()) return db.status();
@@ -137,6 +140,28 @@ Status HotEngine::Impl::loadSharedLibrary(const std::string &path) {
       return Status(ErrorCode::LinkError, path + " (a linker script) names " + in + ": " +
                                               llvm::toString(std::move(err)));
   return Status();
+}
+
+/// Settings that would otherwise be ignored without a word.
+void HotEngine::Impl::reportUnusableSettings() {
+  for (const std::string &f : config_.flags)
+    if (f.rfind("-fplugin", 0) == 0 || f == "-load" || f.rfind("-Xclang", 0) == 0)
+      message(Severity::Warning, "flag '" + f + "': compiler plugins and -Xclang options are "
+                                 "not run by hotengine's in-process compiler; it is ignored");
+  if (config_.cache_dir.empty()) return;
+  std::error_code ec;
+  fs::create_directories(config_.cache_dir, ec);
+  std::string probe = config_.cache_dir + "/.hot-write-test";
+  FILE *f = ec ? nullptr : std::fopen(probe.c_str(), "w");
+  if (f) {
+    std::fclose(f);
+    fs::remove(probe, ec);
+    return;
+  }
+  message(Severity::Warning, "cache_dir '" + config_.cache_dir + "' cannot be written (" +
+                                 (ec ? ec.message() : std::string(std::strerror(errno))) +
+                                 "): header caches stay in memory");
+  config_.cache_dir.clear();
 }
 
 /// "-lfoo" / "foo" is searched in library_dirs then the system; a path is loaded as is.

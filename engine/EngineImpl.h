@@ -68,6 +68,7 @@ struct Version {
   std::shared_ptr<const fe::Outline> outline; ///< Base of the next function-level recompile.
   void *on_load = nullptr, *on_unload = nullptr;
   std::set<std::string> strong;        ///< Stub symbols this version defines strongly.
+  std::set<std::string> calls;         ///< Stub symbols its code (borrowed bodies too) uses.
 };
 
 struct Unit {
@@ -189,6 +190,7 @@ private:
   void commit(Transaction &tx);
   void recordStrongOwners(Staged &s);
   void noteRunningBodies(Transaction &tx);
+  std::string callersOf(const std::string &symbol, const Unit &except) const;
   Status runUserCode(void *fn, const std::string &what, bool &abandoned);
   void discard(Transaction &tx);
   void report(Transaction &tx, const Status &status);
@@ -196,6 +198,7 @@ private:
 
   // Support.
   Status loadLibrary(const std::string &lib);
+  void reportUnusableSettings();
   Status loadSharedLibrary(const std::string &path);
   std::vector<std::string> scanUnits(const std::string &root);
   Status addRoot(const std::string &dir);

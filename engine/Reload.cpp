@@ -511,7 +511,9 @@ using VoidFn = void (*)();
 using MigrateFn = void (*)(const void *, unsigned long);
 
 /// Runs a JIT function that may throw; a C++ exception becomes a Status.
-Status callJit(void *fn, const std::string &what) {
+// UBSan reports binding the reference of `catch (abi::__forced_unwind &)` (an exception with
+// no object) as a null reference; that is how libstdc++ documents catching it.
+__attribute__((no_sanitize("undefined"))) Status callJit(void *fn, const std::string &what) {
   try {
     reinterpret_cast<VoidFn>(fn)();
   } catch (abi::__forced_unwind &) {
@@ -674,8 +676,13 @@ void HotEngine::Impl::commit(Transaction &tx) {
           if (symbols_[sym]->is_user)
             message(Severity::Warning, u.path + ": '" + symbols_[sym]->display +
                                            "' was removed or changed its parameters; calls "
-                                           "through its old name keep reaching its last body");
+                                           "through its old name keep reaching its last body" +
+                                           callersOf(sym, u));
         }
+    s.version.calls = s.transform->calls;
+    if (s.compiled.patch) // the borrowed bodies still make their calls
+      for (const Version &v : u.history)
+        if (v.number == s.base_version) s.version.calls.insert(v.calls.begin(), v.calls.end());
     s.version.hash = s.hash;
     s.version.source = s.source;
     s.version.tier = s.tier;
@@ -694,6 +701,17 @@ void HotEngine::Impl::commit(Transaction &tx) {
     u.tier = s.tier;
     retireOld(u);
   }
+}
+
+/// "; still called by b.cpp, c.cpp" for the units (but `except`) whose running code uses
+/// `symbol`, or "".
+std::string HotEngine::Impl::callersOf(const std::string &symbol, const Unit &except) const {
+  std::string list;
+  for (auto &[path, u] : units_) {
+    if (u.get() == &except || u->history.empty()) continue;
+    if (u->history.back().calls.count(symbol)) list += (list.empty() ? "" : ", ") + path;
+  }
+  return list.empty() ? "" : "; still called by " + list;
 }
 
 /// Who defines what strongly, for the next one-definition check: the unit's new version

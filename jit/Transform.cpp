@@ -199,6 +199,7 @@ public:
   void countCalls();
   std::string makeInit(const std::vector<std::pair<int, Function *>> &ctors);
   void fixDeclarations();
+  std::set<std::string> referencedStubs();
 
 private:
   Error nameConstant(GlobalVariable &g);
@@ -496,6 +497,20 @@ void Rewriter::fixDeclarations() {
   }
 }
 
+/// Reloadable functions the code still names (calls through slots, or address uses of stubs).
+std::set<std::string> Rewriter::referencedStubs() {
+  std::set<std::string> out;
+  for (Function &f : m_) {
+    if (!f.isDeclaration() || f.use_empty()) continue;
+    std::string name = f.getName().str();
+    if (stubNames_.count(name) || oracle_.isReloadable(name)) out.insert(name);
+  }
+  for (GlobalVariable &g : m_.globals()) // slots loaded by rewritten calls
+    if (g.isDeclaration() && g.getName().starts_with("__hot_slot."))
+      out.insert(g.getName().drop_front(strlen("__hot_slot.")).str());
+  return out;
+}
+
 Error verify(Module &m, const char *what) {
   std::string msg;
   raw_string_ostream os(msg);
@@ -523,6 +538,7 @@ Expected<std::unique_ptr<Module>> UnitTransform::rewrite(const SymbolOracle &ora
   if (opts_.count_calls) r.countCalls();
   initFunction = r.makeInit(ctors_);
   r.fixDeclarations();
+  calls = r.referencedStubs();
   if (auto err = verify(m_, "code")) return std::move(err);
   if (dm)
     if (auto err = verify(*dm, "data")) return std::move(err);

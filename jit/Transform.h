@@ -103,6 +103,7 @@ public:
   std::map<std::string, std::string> migrate;  ///< Variable simple name -> migration hook body.
   std::vector<std::string> newConstants;       ///< Content-addressed constants defined now.
   unsigned skippedInitializers = 0;            ///< Initializers not re-run (state kept).
+  std::set<std::string> calls;                 ///< Stub symbols the code calls or takes.
 
   /// Name of the slot symbol of `symbol`, and of its call counter.
   static std::string slotName(const std::string &symbol) { return "__hot_slot." + symbol; }

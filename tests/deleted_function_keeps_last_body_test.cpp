@@ -24,3 +24,18 @@ TEST(DeletedFunction, KeepsLastBodyAndIsReported) {
     ASSERT_TRUE(p.edit("a.cpp", "int keep() { return " + std::to_string(i) + "; }\n").success);
   EXPECT_EQ(doomed(), 42);
 }
+
+TEST(DeletedFunction, TheWarningNamesTheUnitsThatStillCallIt) {
+  hot::test::LiveProject p;
+  p.write("a.cpp", "int keep() { return 1; }\nint doomed() { return 42; }\n");
+  p.write("b.cpp", "int doomed();\nint uses() { return doomed() + 1; }\n");
+  p.write("c.cpp", "int keep();\nint other() { return keep(); }\n");
+  ASSERT_TRUE(p.start().ok());
+  ASSERT_TRUE(p.edit("a.cpp", "int keep() { return 2; }\n").success);
+  std::string warning;
+  for (auto &m : p.events.messages)
+    if (m.find("'int doomed()' was removed") != std::string::npos) warning = m;
+  EXPECT_NE(warning.find("; still called by " + p.path("b.cpp")), std::string::npos) << warning;
+  EXPECT_EQ(warning.find("c.cpp"), std::string::npos) << warning;
+  EXPECT_EQ(p.fn<int()>("uses")(), 43);
+}

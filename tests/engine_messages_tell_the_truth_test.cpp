@@ -182,6 +182,22 @@ TEST(EngineMessages, AHostWithoutAListenerSeesErrorsOnStderr) {
   EXPECT_NE(text.find("compile error; version 1 keeps running"), std::string::npos) << text;
 }
 
+TEST(EngineMessages, PluginFlagsAndAnUnusableCacheDirAreReported) {
+  CapturedStderr captured;
+  hot::Config config;
+  config.flags = {"-fplugin=/opt/x/plugin.so"};
+  config.cache_dir = "/proc/hot-cannot-be-here";
+  {
+    auto engine = hot::HotEngine::create(config);
+    ASSERT_TRUE(engine.ok()) << engine.status().message();
+  }
+  std::string text = captured.text();
+  EXPECT_NE(text.find("flag '-fplugin=/opt/x/plugin.so': compiler plugins"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("cache_dir '/proc/hot-cannot-be-here' cannot be written"), std::string::npos)
+      << text;
+}
+
 TEST(EngineMessages, LogToStderrOffIsSilent) {
   hot::test::TempDir dir;
   hot::test::writeFile(dir.file("a.cpp"), "int a() { return 1 +; }\n");
