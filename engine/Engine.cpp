@@ -237,6 +237,7 @@ HotEngine::Impl::~Impl() {
   // stop() has ended the engine thread. Static destructors run while every version's code is
   // still mapped, newest first.
   rt::runDestructors(dso_handle_);
+  pending_.reset(); // a linked transaction never applied holds trackers of the session
   jit_.reset();
   delete[] dso_handle_;
 }
@@ -390,6 +391,7 @@ Status HotEngine::Impl::firstLoad(std::vector<Unit *> units) {
   while (!units.empty()) {
     std::unique_ptr<Transaction> tx = stage(units);
     tx->report_culprit_only = config_.start_with_errors;
+    tx->first_load = true;
     Status st = runTransaction(std::move(tx), /*apply_now=*/true);
     if (st.ok()) break;
     if (!config_.start_with_errors) return st;
@@ -589,18 +591,20 @@ int HotEngine::Impl::update() {
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
     tx = std::move(pending_);
+    applying_pending_ = tx != nullptr; // the engine thread waits for the end of apply()
   }
   int changed = 0;
   if (tx) {
     Status st;
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      st = apply(*tx);
+      std::unique_lock<std::mutex> lock(mu_);
+      st = apply(*tx, lock);
       if (!st.ok()) discard(*tx);
     }
     report(*tx, st);
     changed = st.ok() ? int(tx->units.size()) : 0;
     std::lock_guard<std::mutex> lock(pending_mu_);
+    applying_pending_ = false;
     pending_cv_.notify_all();
   }
   std::lock_guard<std::mutex> lock(mu_);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/CompileCommands.h"
+#include "engine/Guard.h"
 #include "engine/Watcher.h"
 #include "frontend/Frontend.h"
 #include "hot/engine.h"
@@ -132,6 +133,9 @@ struct Transaction {
   Unit *blocked_by = nullptr;          ///< Set with a multiple definition: the other unit.
   bool report_culprit_only = false;    ///< On failure only the culprit's event is reported.
   bool abandoned = false;              ///< An initializer or hook never returned (still runs).
+  /// Part of the first load: nothing of the program runs yet, so a fault, abort() or exit() in
+  /// an initializer ends the process as natively (later ones only fail the transaction).
+  bool first_load = false;
   /// Strong definitions seen so far in this transaction: symbol or data key -> unit, where.
   std::map<std::string, std::pair<Unit *, std::string>> strong_defs;
 };
@@ -161,6 +165,8 @@ public:
   /// `fatal_unless_rolled_back`: a fault that is not in a unit's running version with an older
   /// one to return to ends the process (default action of the signal) after the message.
   Status guarded(const std::function<void()> &fn, bool fatal_unless_rolled_back = false);
+  /// " in 'int f()' (a.cpp:3)": where in `v` fault `f` happened ("" if not known). With mu_.
+  std::string faultSite(const eng::Fault &f, const Version &v);
   Status blameFault(int signal, std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t addr,
                     bool &rolled_back);
   /// hot call: see HotEngine::callByName (engine/FfiCall.cpp).
@@ -186,12 +192,13 @@ private:
   void codegenAll(Transaction &tx);
   Status linkAll(Transaction &tx);
   Status resolve(Staged &s);
-  Status apply(Transaction &tx);
+  Status apply(Transaction &tx, std::unique_lock<std::mutex> &lock);
   void commit(Transaction &tx);
   void recordStrongOwners(Staged &s);
   void noteRunningBodies(Transaction &tx);
   std::string callersOf(const std::string &symbol, const Unit &except) const;
-  Status runUserCode(void *fn, const std::string &what, bool &abandoned);
+  Status runUserCode(void *fn, const std::string &what, Transaction &tx, const Version &v,
+                     std::unique_lock<std::mutex> &engine_lock);
   void discard(Transaction &tx);
   void report(Transaction &tx, const Status &status);
   Status runTransaction(std::unique_ptr<Transaction> tx, bool apply_now);
@@ -260,6 +267,7 @@ private:
   std::mutex pending_mu_;
   std::condition_variable pending_cv_;
   std::unique_ptr<Transaction> pending_;
+  bool applying_pending_ = false;        ///< update() is applying the transaction it took.
   bool busy_ = false;                    ///< The engine thread is working on changes.
   std::thread worker_;
   bool stop_ = false;

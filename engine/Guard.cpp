@@ -5,11 +5,17 @@
 // running destructors; locks they held stay held; state they modified stays modified; a fault
 // on another thread, or outside guarded(), is not caught (the default action runs).
 #include "engine/EngineImpl.h"
+#include "engine/Guard.h"
 #include "jit/CodeScanner.h"
+#include "llvm/Demangle/Demangle.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <csetjmp>
 #include <csignal>
+#include <cstdlib>
+#include <pthread.h>
+#include <string_view>
 #include <cstring>
 #include <mutex>
 #include <ucontext.h>
@@ -18,13 +24,11 @@
 #include <memory>
 
 namespace hot {
+namespace eng {
 namespace {
 
-struct Fault {
-  int signal = 0;
-  std::uintptr_t pc = 0, sp = 0, addr = 0;
-};
 thread_local sigjmp_buf *t_jump = nullptr;
+thread_local bool t_abort_and_exit = false; ///< The innermost catchFaults() takes these too.
 thread_local Fault t_fault;
 constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 struct sigaction g_previous[NSIG];
@@ -53,13 +57,7 @@ void ensureAltStack() {
   sigaltstack(&ss, nullptr);
 }
 
-void onFault(int sig, siginfo_t *info, void *ctx) {
-  if (!t_jump) {
-    // Not ours: restore what was there and return; the instruction faults again and the
-    // previous handler (or the default action) deals with it.
-    sigaction(sig, &g_previous[sig], nullptr);
-    return;
-  }
+[[noreturn]] void jumpBack(int sig, siginfo_t *info, void *ctx) {
   auto *uc = static_cast<ucontext_t *>(ctx);
   t_fault = {sig, std::uintptr_t(uc->uc_mcontext.gregs[REG_RIP]),
              std::uintptr_t(uc->uc_mcontext.gregs[REG_RSP]),
@@ -67,17 +65,66 @@ void onFault(int sig, siginfo_t *info, void *ctx) {
   siglongjmp(*t_jump, 1);
 }
 
-void installFaultHandlers() {
+void onFault(int sig, siginfo_t *info, void *ctx) {
+  if (t_jump) jumpBack(sig, info, ctx);
+  // Not ours: restore what was there and return; the instruction faults again and the
+  // previous handler (or the default action) deals with it.
+  sigaction(sig, &g_previous[sig], nullptr);
+}
+
+/// abort() raises SIGABRT and, if a handler returns, raises it again with the default action:
+/// a handler that is not ours must be called here, not reinstalled.
+void onAbort(int sig, siginfo_t *info, void *ctx) {
+  if (t_jump && t_abort_and_exit) jumpBack(sig, info, ctx);
+  const struct sigaction &prev = g_previous[SIGABRT];
+  if (prev.sa_flags & SA_SIGINFO) {
+    if (prev.sa_sigaction) prev.sa_sigaction(sig, info, ctx);
+  } else if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN) {
+    prev.sa_handler(sig);
+  }
+}
+
+void installHandlers() {
   static std::once_flag once;
   std::call_once(once, [] {
-    for (int sig : kSignals) {
-      struct sigaction sa {};
-      sa.sa_sigaction = onFault;
-      sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
-      sigemptyset(&sa.sa_mask);
-      sigaction(sig, &sa, &g_previous[sig]);
-    }
+    struct sigaction sa {};
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_sigaction = onFault;
+    for (int sig : kSignals) sigaction(sig, &sa, &g_previous[sig]);
+    sa.sa_sigaction = onAbort;
+    sigaction(SIGABRT, &sa, &g_previous[SIGABRT]);
   });
+}
+
+} // namespace
+
+bool catchFaults(const std::function<void()> &fn, Fault &out, bool abort_and_exit) {
+  installHandlers();
+  ensureAltStack();
+  sigjmp_buf buf;
+  sigjmp_buf *outer = t_jump;
+  bool outer_abort = t_abort_and_exit;
+  if (sigsetjmp(buf, 1) == 0) {
+    t_jump = &buf;
+    t_abort_and_exit = abort_and_exit;
+    fn();
+    t_jump = outer;
+    t_abort_and_exit = outer_abort;
+    return true;
+  }
+  t_jump = outer;
+  t_abort_and_exit = outer_abort;
+  out = t_fault;
+  return false;
+}
+
+void exitCalled(const char *which, int status) {
+  if (!t_jump || !t_abort_and_exit) return;
+  t_fault = Fault{};
+  t_fault.exit_call = which;
+  t_fault.exit_status = status;
+  siglongjmp(*t_jump, 1);
 }
 
 const char *signalName(int sig) {
@@ -86,49 +133,79 @@ const char *signalName(int sig) {
   case SIGBUS: return "SIGBUS";
   case SIGFPE: return "SIGFPE";
   case SIGILL: return "SIGILL";
+  case SIGABRT: return "SIGABRT";
   default: return "signal";
   }
 }
 
-/// Name of the function whose body starts closest below `pc` in `v`.
+std::string describe(const Fault &f) {
+  if (f.exit_call) return std::string(" called ") + f.exit_call + "(" + std::to_string(f.exit_status) + ")";
+  if (f.signal == SIGABRT) return " called abort() (SIGABRT)";
+  char addr[32];
+  snprintf(addr, sizeof addr, "0x%lx", static_cast<unsigned long>(f.addr));
+  return std::string(" crashed with ") + signalName(f.signal) + " (address " + addr + ")";
+}
+
+void endAsNative(const Fault &f) {
+  if (f.exit_call && std::string_view(f.exit_call) == "quick_exit") std::quick_exit(f.exit_status);
+  if (f.exit_call && std::string_view(f.exit_call) != "exit") _exit(f.exit_status);
+  if (f.exit_call) std::exit(f.exit_status);
+  signal(f.signal, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, f.signal);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  raise(f.signal);
+  _exit(128 + f.signal);
+}
+
+} // namespace eng
+
+namespace {
+using eng::signalName;
+
+/// "'int f()' (a.cpp:3)": the function whose body starts closest below `pc` in `v`.
 std::string functionAt(const Version &v, std::uintptr_t pc,
                        const std::map<std::string, std::unique_ptr<SymbolRecord>> &symbols) {
   std::string best;
   std::uintptr_t best_addr = 0;
   for (auto &[sym, addr] : v.bodies) {
     auto a = reinterpret_cast<std::uintptr_t>(addr);
-    if (a <= pc && a >= best_addr) {
-      best_addr = a;
-      auto it = symbols.find(sym);
-      best = it != symbols.end() && !it->second->display.empty() ? it->second->display : sym;
+    if (a > pc || a < best_addr) continue;
+    best_addr = a;
+    auto it = symbols.find(sym);
+    if (it == symbols.end() || it->second->display.empty()) {
+      best = "'" + llvm::demangle(sym) + "'";
+      continue;
     }
+    const SymbolRecord &r = *it->second;
+    best = "'" + r.display + "'";
+    if (!r.file.empty())
+      best += " (" + std::filesystem::path(r.file).filename().string() + ":" +
+              std::to_string(r.line) + ")";
   }
   return best;
 }
 
 } // namespace
 
+std::string HotEngine::Impl::faultSite(const eng::Fault &f, const Version &v) {
+  if (!f.signal) return "";
+  std::uintptr_t pc = f.pc;
+  if (!jit_->codeOwner(pc)) pc = jit::innermostInRanges(f.sp, jit_->codeRanges(nullptr));
+  std::string fn = pc ? functionAt(v, pc, symbols_) : "";
+  return fn.empty() ? "" : " in " + fn;
+}
+
 Status HotEngine::Impl::guarded(const std::function<void()> &fn, bool fatal_unless_rolled_back) {
-  installFaultHandlers();
-  ensureAltStack();
-  sigjmp_buf buf;
-  sigjmp_buf *outer = t_jump;
-  if (sigsetjmp(buf, 1) == 0) {
-    t_jump = &buf;
-    fn();
-    t_jump = outer;
-    return Status();
-  }
-  t_jump = outer;
-  Fault f = t_fault;
+  eng::Fault f;
+  if (eng::catchFaults(fn, f, false)) return Status();
   bool rolled_back = false;
   Status st = blameFault(f.signal, f.pc, f.sp, f.addr, rolled_back);
   if (!fatal_unless_rolled_back || rolled_back) return st;
   // Not new code, or nothing to return to: the process ends as it would have natively.
   message(Severity::Error, "the fault cannot be recovered from: the program ends");
-  signal(f.signal, SIG_DFL);
-  raise(f.signal);
-  _exit(128 + f.signal);
+  eng::endAsNative(f);
 }
 
 /// Names the unit version and function a fault happened in and rolls that unit back if it is
@@ -157,7 +234,7 @@ Status HotEngine::Impl::blameFault(int signal, std::uintptr_t fault_pc, std::uin
       Version &v = *it;
       if (!jd || !runs(v)) continue;
       std::string msg = path + ": version " + std::to_string(v.number) + " crashed with " +
-                        what + " in '" + functionAt(v, pc, symbols_) + "'";
+                        what + " in " + functionAt(v, pc, symbols_);
       bool running = &v == u->current();
       if (running && u->history.size() >= 2) {
         unsigned bad = v.number;

@@ -532,59 +532,97 @@ struct UserCall {
   std::condition_variable cv;
   bool done = false;
   Status status;
+  bool faulted = false; ///< A fault, abort() or exit() ended it: `fault` says which.
+  eng::Fault fault;
 };
-} // namespace
 
-/// Runs `fn` (an initializer or hook) and waits for it, saying every 5 s that it still runs.
-/// Past Config::init_timeout_ms it is abandoned: it keeps running on its thread, `abandoned`
-/// is set and the caller must neither apply nor free its version.
-Status HotEngine::Impl::runUserCode(void *fn, const std::string &what, bool &abandoned) {
-  auto call = std::make_shared<UserCall>();
-  std::thread([call, fn, what] {
-    struct Finish { // also when pthread_exit() unwinds this thread
-      UserCall &c;
-      Status st = Status(ErrorCode::InitializerFailed, "");
-      ~Finish() {
-        std::lock_guard<std::mutex> lock(c.mu);
-        c.status = st;
-        c.done = true;
-        c.cv.notify_all();
-      }
-    } finish{*call};
-    finish.st = Status(ErrorCode::InitializerFailed, what + " called pthread_exit()");
-    finish.st = callJit(fn, what);
-  }).detach();
-  auto start = Clock::now();
-  std::unique_lock<std::mutex> lock(call->mu);
-  double said_ms = 0;
-  for (;;) {
-    unsigned step = config_.init_timeout_ms ? std::min(5000u, config_.init_timeout_ms) : 5000u;
-    if (call->cv.wait_for(lock, std::chrono::milliseconds(step), [&] { return call->done; }))
-      break;
-    double ms = msSince(start);
-    if (config_.init_timeout_ms && ms >= config_.init_timeout_ms) {
-      abandoned = true;
-      code_abandoned_ = true;
-      return Status(ErrorCode::InitializerFailed,
-                    what + " did not return within " + std::to_string(config_.init_timeout_ms) +
-                        " ms: abandoned (it goes on running on its own thread); the change is "
-                        "not applied. Fix it and save again");
+/// The body of that thread. Captures only the shared UserCall: an abandoned call may outlive
+/// the engine.
+void runOnItsThread(std::shared_ptr<UserCall> call, void *fn, std::string what) {
+  struct Finish { // also when pthread_exit() unwinds this thread
+    UserCall &c;
+    Status st = Status(ErrorCode::InitializerFailed, "");
+    bool faulted = false;
+    eng::Fault fault;
+    ~Finish() {
+      std::lock_guard<std::mutex> lock(c.mu);
+      c.status = st;
+      c.faulted = faulted;
+      c.fault = fault;
+      c.done = true;
+      c.cv.notify_all();
     }
-    if (ms - said_ms >= 5000) {
-      said_ms = ms;
-      message(Severity::Warning, what + " has run for " + std::to_string(int(ms / 1000)) + " s");
-    }
-  }
-  return call->status;
+  } finish{*call};
+  finish.st = Status(ErrorCode::InitializerFailed, what + " called pthread_exit()");
+  Status st;
+  finish.faulted = !eng::catchFaults([&] { st = callJit(fn, what); }, finish.fault, true);
+  finish.st = finish.faulted ? Status(ErrorCode::Crashed, what + eng::describe(finish.fault)) : st;
 }
 
-/// The only step that changes what running code sees. Called with mu_ held.
-Status HotEngine::Impl::apply(Transaction &tx) {
+/// Waits for `call`, warning every 5 s; false past `timeout_ms` (0: no limit).
+bool waitFor(UserCall &call, const std::string &what, unsigned timeout_ms,
+             const std::function<void(const std::string &)> &warn) {
+  auto start = Clock::now();
+  std::unique_lock<std::mutex> lock(call.mu);
+  double said_ms = 0;
+  for (;;) {
+    unsigned step = timeout_ms ? std::min(5000u, timeout_ms) : 5000u;
+    if (call.cv.wait_for(lock, std::chrono::milliseconds(step), [&] { return call.done; }))
+      return true;
+    double ms = msSince(start);
+    if (timeout_ms && ms >= timeout_ms) return false;
+    if (ms - said_ms >= 5000) {
+      said_ms = ms;
+      warn(what + " has run for " + std::to_string(int(ms / 1000)) + " s");
+    }
+  }
+}
+} // namespace
+
+/// Runs `fn` (an initializer or hook of version `v`) and waits for it with mu_ released (it may
+/// call into the engine, and hot call and lookups go on meanwhile), saying every 5 s that it
+/// still runs. Past Config::init_timeout_ms it is abandoned: it keeps running on its thread,
+/// tx.abandoned is set and the caller must neither apply nor free its version. A fault,
+/// abort() or exit() in it fails the call; in the first load (nothing runs yet: the program
+/// starts as it would natively) the process ends with the native status after the message.
+Status HotEngine::Impl::runUserCode(void *fn, const std::string &what, Transaction &tx,
+                                    const Version &v, std::unique_lock<std::mutex> &engine_lock) {
+  auto call = std::make_shared<UserCall>();
+  std::thread(runOnItsThread, call, fn, what).detach();
+  engine_lock.unlock();
+  bool returned = waitFor(*call, what, config_.init_timeout_ms,
+                          [this](const std::string &text) { message(Severity::Warning, text); });
+  engine_lock.lock();
+  if (!returned) {
+    tx.abandoned = true;
+    code_abandoned_ = true;
+    return Status(ErrorCode::InitializerFailed,
+                  what + " did not return within " + std::to_string(config_.init_timeout_ms) +
+                      " ms: abandoned (it goes on running on its own thread); the change is "
+                      "not applied. Fix it and save again");
+  }
+  std::lock_guard<std::mutex> call_lock(call->mu);
+  Status st = call->status;
+  if (!call->faulted) return st;
+  std::string text = st.message() + faultSite(call->fault, v);
+  if (!tx.first_load)
+    return Status(ErrorCode::Crashed, text + ": the change is not applied. Fix it and save again");
+  message(Severity::Error, text + ": the program ends (as it would natively: it ran at start-up)");
+  engine_lock.unlock();
+  eng::endAsNative(call->fault);
+}
+
+/// The only step that changes what running code sees. Called with mu_ held (`lock`); released
+/// while the program's initializers and hooks run. The engine thread runs one transaction at
+/// a time, so nothing else changes the transaction's units meanwhile; a rollback or a fault
+/// on another thread may still move their stubs, and this transaction's commit then wins.
+Status HotEngine::Impl::apply(Transaction &tx, std::unique_lock<std::mutex> &lock) {
   for (auto &s : tx.units)
     if (Version *old = s->unit->current(); old && old->on_unload)
-      if (Status st = runUserCode(old->on_unload, s->unit->path + ": hot_on_unload", tx.abandoned);
+      if (Status st = runUserCode(old->on_unload, s->unit->path + ": hot_on_unload", tx, *old, lock);
           !st.ok())
         message(Severity::Warning, st.message());
+  if (tx.abandoned) return Status(ErrorCode::InitializerFailed, "a hot_on_unload hook was abandoned");
   // Functions that never had a body get it first, so initializers can call them.
   std::vector<unsigned> bound;
   for (auto &s : tx.units)
@@ -595,8 +633,10 @@ Status HotEngine::Impl::apply(Transaction &tx) {
       }
   for (auto &s : tx.units) {
     if (!s->init) continue;
-    if (Status st = runUserCode(s->init, s->unit->path + ": the static initializer", tx.abandoned);
+    if (Status st = runUserCode(s->init, s->unit->path + ": the static initializer", tx,
+                                s->version, lock);
         !st.ok()) {
+      tx.culprit = s->unit;
       for (unsigned i : bound) stubs_->redirect(i, rt::unboundTarget());
       return st;
     }
@@ -613,12 +653,16 @@ Status HotEngine::Impl::apply(Transaction &tx) {
       rec.owner_version = s->version.number;
       rec.cell->current.store(true, std::memory_order_release);
     }
+  std::vector<Unit *> loaded;
   for (auto &s : tx.units)
-    if (s->version.on_load)
-      if (Status st = runUserCode(s->version.on_load, s->unit->path + ": hot_on_load", tx.abandoned);
+    if (s->version.on_load) loaded.push_back(s->unit);
+  commit(tx);
+  // After the commit: a hook sees the new version in the tables (and may call into the engine).
+  for (Unit *u : loaded)
+    if (Version *now = u->current(); now && now->on_load)
+      if (Status st = runUserCode(now->on_load, u->path + ": hot_on_load", tx, *now, lock);
           !st.ok())
         message(Severity::Warning, st.message());
-  commit(tx);
   noteRunningBodies(tx);
   return Status();
 }
@@ -792,9 +836,9 @@ Status HotEngine::Impl::runTransaction(std::unique_ptr<Transaction> tx, bool app
     st = tx->status;
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (st.ok()) st = linkAll(*tx);
-    if (st.ok() && apply_now) st = apply(*tx);
+    if (st.ok() && apply_now) st = apply(*tx, lock);
     if (!st.ok()) discard(*tx);
   }
   if (!st.ok() || apply_now) {
@@ -806,7 +850,7 @@ Status HotEngine::Impl::runTransaction(std::unique_ptr<Transaction> tx, bool app
   std::unique_lock<std::mutex> lock(pending_mu_);
   pending_ = std::move(tx);
   pending_cv_.notify_all();
-  pending_cv_.wait(lock, [&] { return !pending_ || stop_; });
+  pending_cv_.wait(lock, [&] { return (!pending_ && !applying_pending_) || stop_; });
   return Status();
 }
 } // namespace hot

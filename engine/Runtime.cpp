@@ -1,4 +1,7 @@
 #include "engine/Runtime.h"
+#include "engine/Guard.h"
+
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +48,25 @@ extern "C" int hot_rt_atexit(void (*fn)()) {
   return hot_rt_cxa_atexit(reinterpret_cast<void (*)(void *)>(fn), nullptr, nullptr);
 }
 
+// JIT code's exit calls: an initializer or hook that calls one while the engine runs it (see
+// eng::catchFaults) ends that call, not the process, after a reload.
+extern "C" [[noreturn]] void hot_rt_exit(int status) {
+  eng::exitCalled("exit", status);
+  std::exit(status);
+}
+extern "C" [[noreturn]] void hot_rt__exit(int status) {
+  eng::exitCalled("_exit", status);
+  ::_exit(status);
+}
+extern "C" [[noreturn]] void hot_rt__Exit(int status) {
+  eng::exitCalled("_Exit", status);
+  std::_Exit(status);
+}
+extern "C" [[noreturn]] void hot_rt_quick_exit(int status) {
+  eng::exitCalled("quick_exit", status);
+  std::quick_exit(status);
+}
+
 extern "C" void hot_rt_unbound() {
   std::fprintf(stderr, "hotengine: fatal: call through a stub whose function has no body yet "
                        "(a unit that defines it failed to load)\n");
@@ -69,7 +91,11 @@ bool popMatching(void *dso, Entry &out) {
 std::map<std::string, void *> runtimeSymbols(void *dso_handle) {
   return {{"__cxa_atexit", reinterpret_cast<void *>(&hot_rt_cxa_atexit)},
           {"atexit", reinterpret_cast<void *>(&hot_rt_atexit)},
-          {"__dso_handle", dso_handle}};
+          {"__dso_handle", dso_handle},
+          {"exit", reinterpret_cast<void *>(&hot_rt_exit)},
+          {"_exit", reinterpret_cast<void *>(&hot_rt__exit)},
+          {"_Exit", reinterpret_cast<void *>(&hot_rt__Exit)},
+          {"quick_exit", reinterpret_cast<void *>(&hot_rt_quick_exit)}};
 }
 
 void runDestructors(void *dso_handle) {

@@ -71,7 +71,7 @@ TEST(FaultInNewCode, RollsBackAndTheProgramKeepsServing) {
       << got << hot::test::readText(dir.file("stderr.txt"));
   std::string err = hot::test::readText(dir.file("stderr.txt"));
   EXPECT_NE(err.find("handler.cpp: version 2 crashed with SIGSEGV"), std::string::npos) << err;
-  EXPECT_NE(err.find("in 'int handle(int)'; rolled back to version 1"), std::string::npos) << err;
+  EXPECT_NE(err.find("in 'int handle(int)' (handler.cpp:1); rolled back to version 1"), std::string::npos) << err;
   // The fixed file is applied.
   hot::test::writeFile(dir.file("src/handler.cpp"), handler(3, false));
   EXPECT_TRUE(hot::test::readUntil(out, got, "probe 3\n", 60)) << got;

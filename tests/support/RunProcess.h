@@ -15,6 +15,7 @@ namespace hot::test {
 
 struct Outcome {
   int status = -1;      ///< Exit status, or -1 if the process did not exit normally.
+  int signal = 0;       ///< The signal that ended it, if one did.
   std::string out;      ///< What it printed (redirect stderr in `cmd` to capture it too).
 };
 
@@ -26,6 +27,7 @@ inline Outcome runCommand(const std::string &cmd) {
   for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) o.out.append(buf, n);
   int st = pclose(pipe);
   o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  o.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
   return o;
 }
 

@@ -1,0 +1,41 @@
+// engine/: catching a fault, abort() or exit() in JIT code on the calling thread, so that the
+// engine can say what happened (and, where it can, refuse the version) instead of the process
+// ending silently. Used by guarded() and by the thread that runs initializers and hooks.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace hot::eng {
+
+/// What ended a call early.
+struct Fault {
+  int signal = 0;                  ///< SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGABRT; 0: an exit call.
+  std::uintptr_t pc = 0, sp = 0, addr = 0;
+  const char *exit_call = nullptr; ///< "exit", "_exit", "_Exit" or "quick_exit" (signal 0).
+  int exit_status = 0;
+};
+
+/// Runs `fn` on this thread. A fault inside it (stack overflow included: the thread gets an
+/// alternate signal stack) jumps back here: the result is false and `out` says what happened.
+/// With `abort_and_exit`, abort() (SIGABRT: assert(), std::terminate) and a call of exit(),
+/// _exit(), _Exit() or quick_exit() made by JIT code end the call the same way. Frames between
+/// are abandoned without running destructors; locks they held stay held.
+[[nodiscard]] bool catchFaults(const std::function<void()> &fn, Fault &out, bool abort_and_exit);
+
+/// Called by the runtime's exit()/abort-family wrappers for JIT code: returns only if the
+/// calling thread is not inside catchFaults(..., abort_and_exit = true).
+void exitCalled(const char *which, int status);
+
+/// "SIGSEGV", "SIGABRT", ...
+const char *signalName(int sig);
+
+/// " crashed with SIGSEGV (address 0x0)", " called abort()", " called exit(3)".
+std::string describe(const Fault &f);
+
+/// Ends the process the way `f` would have without the engine: the signal's default action,
+/// or the exit call with its status.
+[[noreturn]] void endAsNative(const Fault &f);
+
+} // namespace hot::eng
