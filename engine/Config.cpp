@@ -107,6 +107,7 @@ private:
         {"start_with_errors", boolean(c.start_with_errors)},
         {"log_to_stderr", boolean(c.log_to_stderr)},
         {"init_timeout_ms", unsignedInt(c.init_timeout_ms, 3600000)},
+        {"compile_budget_ms", unsignedInt(c.compile_budget_ms, 3600000)},
         {"tiering", object(tieringFields(c.tiering))},
     };
   }
@@ -302,6 +303,7 @@ std::string Config::toJson() const {
   j["start_with_errors"] = start_with_errors;
   j["log_to_stderr"] = log_to_stderr;
   j["init_timeout_ms"] = init_timeout_ms;
+  j["compile_budget_ms"] = compile_budget_ms;
   j["tiering"] = std::move(tier);
   // replace: invalid UTF-8 in a path must not throw out of a function that cannot fail.
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -181,6 +181,7 @@ private:
   // Pipeline steps (engine/Reload.cpp), in order.
   std::unique_ptr<Transaction> stage(const std::vector<Unit *> &units);
   void compileAll(Transaction &tx);
+  void noteCancelled(Staged &s, bool over_budget);
   Status analyze(Transaction &tx);
   Status decideFunctions(Transaction &tx, Staged &s);
   Status decideData(Transaction &tx, Staged &s);

@@ -6,6 +6,7 @@
 //              old unload hooks, bind new stubs, run new initializers, migrations,
 //              redirect stubs, new load hooks, commit tables, retire old code.
 #include "engine/EngineImpl.h"
+#include "engine/CompileWatchdog.h"
 #include "engine/Runtime.h"
 #include "engine/Util.h"
 #include "jit/CodeScanner.h"
@@ -157,12 +158,31 @@ bool HotEngine::Impl::patchUsable(const Staged &s) const {
 }
 
 /// Compiles every staged unit that has no result yet (handleChanges() may have compiled some).
+/// A cancelled compile's errors are the consequence, not the cause: say why it stopped.
+void HotEngine::Impl::noteCancelled(Staged &s, bool over_budget) {
+  std::string why =
+      over_budget
+          ? "compiling took longer than compile_budget_ms (" +
+                std::to_string(config_.compile_budget_ms) +
+                " ms): cancelled, the running version stays. Raise compile_budget_ms for a "
+                "unit this heavy, or split it, and save again"
+          : "not compiled: the engine is stopping";
+  std::vector<Diagnostic> kept;
+  for (Diagnostic &d : s.compiled.diagnostics)
+    if (d.severity == Severity::Warning) kept.push_back(std::move(d));
+  Diagnostic d{s.unit->path, 0, 0, Severity::Error, why, ""};
+  d.formatted = fe::formatDiagnostic(d);
+  kept.push_back(std::move(d));
+  s.compiled.diagnostics = std::move(kept);
+}
+
 void HotEngine::Impl::compileAll(Transaction &tx) {
   std::vector<Staged *> todo;
   for (auto &s : tx.units)
     if (!s->compile_done) todo.push_back(s.get());
   std::atomic<unsigned> done{0};
   unsigned total = unsigned(todo.size());
+  eng::CompileWatchdog watchdog(config_.compile_budget_ms, [this] { return stopping(); });
   parallelFor(todo.size(), [&](size_t i, size_t worker) {
     Staged &s = *todo[i];
     if (stopping()) return; // the host is exiting: compile nothing more
@@ -179,12 +199,16 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     job.use_header_cache = config_.header_cache;
     job.cache_dir = config_.cache_dir;
     job.share_system_headers = true;
+    std::shared_ptr<eng::CompileWatchdog::Watched> watched = watchdog.watch();
+    job.cancel = &watched->cancel;
     s.compiled = frontends_[worker]->compile(job);
     if (s.compiled.ok() && s.compiled.patch && !patchUsable(s)) {
       job.base = nullptr;
       s.compiled = frontends_[worker]->compile(job);
     }
+    watchdog.done(watched);
     s.compile_ms = msSince(start);
+    if (!s.compiled.ok() && watched->cancel) noteCancelled(s, watched->over_budget);
     s.compile_done = true;
     unsigned n = ++done;
     if (Listener *to = sink(); to && total > 1) to->onProgress(n, total);

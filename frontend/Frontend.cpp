@@ -131,14 +131,61 @@ std::vector<std::string> normalizedDependencies(const DepCollector &deps, const 
   return out;
 }
 
+/// Cuts a compile short once CompileJob::cancel is set. A fatal error makes clang instantiate
+/// no more templates and generate no code; parsing stops at the next top-level declaration,
+/// and the token watcher notices the flag inside one that is long (a namespace of the whole
+/// file).
+class Canceller {
+public:
+  explicit Canceller(const std::atomic<bool> *flag) : flag_(flag) {}
+  /// True once cancelled (the fatal error is reported the first time).
+  bool check(clang::DiagnosticsEngine &diags) {
+    if (!flag_ || !flag_->load(std::memory_order_relaxed)) return false;
+    if (!said_) {
+      said_ = true;
+      diags.Report(diags.getCustomDiagID(clang::DiagnosticsEngine::Fatal, "compile cancelled"));
+    }
+    return true;
+  }
+  void watchTokens(clang::Preprocessor &pp) {
+    if (!flag_) return;
+    pp.setTokenWatcher([this, &pp, n = 0u](const clang::Token &) mutable {
+      if (++n % 1024 == 0) check(pp.getDiagnostics());
+    });
+  }
+  bool said() const { return said_; }
+
+private:
+  const std::atomic<bool> *flag_;
+  bool said_ = false;
+};
+
+/// Hands the Canceller every point where clang passes work on: top-level declarations (and,
+/// at the end of the unit, each instantiated function body), implicit instantiations, inline
+/// definitions.
+class CancelConsumer : public clang::ASTConsumer {
+public:
+  CancelConsumer(Canceller &c, clang::DiagnosticsEngine &diags) : c_(c), diags_(diags) {}
+  bool HandleTopLevelDecl(clang::DeclGroupRef) override { return !c_.check(diags_); }
+  void HandleInlineFunctionDefinition(clang::FunctionDecl *) override { c_.check(diags_); }
+  void HandleCXXImplicitFunctionInstantiation(clang::FunctionDecl *) override {
+    c_.check(diags_);
+  }
+
+private:
+  Canceller &c_;
+  clang::DiagnosticsEngine &diags_;
+};
+
 /// EmitLLVMOnly that lets us inspect the module while the AST still exists: the base
 /// ExecuteAction parses and codegens; EndSourceFile (which frees the AST) runs after us.
 class HotCodeGenAction : public clang::EmitLLVMOnlyAction {
 public:
   using Hook = std::function<void(clang::CompilerInstance &, clang::CodeGenerator &)>;
   HotCodeGenAction(llvm::LLVMContext *ctx, Hook hook, detail::SystemPrefix &prefix,
-                   detail::OutlineRecorder &outline)
-      : EmitLLVMOnlyAction(ctx), hook_(std::move(hook)), prefix_(prefix), outline_(outline) {}
+                   detail::OutlineRecorder &outline, Canceller &cancel)
+      : EmitLLVMOnlyAction(ctx), hook_(std::move(hook)), prefix_(prefix), outline_(outline),
+        cancel_(cancel) {}
 
 protected:
   std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance &ci,
@@ -146,6 +193,7 @@ protected:
     // The outline's consumer first: it marks edited functions used before code generation
     // decides what to emit.
     std::vector<std::unique_ptr<clang::ASTConsumer>> both;
+    both.push_back(std::make_unique<CancelConsumer>(cancel_, ci.getDiagnostics()));
     both.push_back(outline_.consumer());
     both.push_back(EmitLLVMOnlyAction::CreateASTConsumer(ci, file));
     if (!both.back()) return nullptr;
@@ -153,6 +201,7 @@ protected:
   }
   bool BeginSourceFileAction(clang::CompilerInstance &ci) override {
     ci.getPreprocessor().addPPCallbacks(prefix_.recorder(ci.getPreprocessor()));
+    cancel_.watchTokens(ci.getPreprocessor());
     return EmitLLVMOnlyAction::BeginSourceFileAction(ci);
   }
   void ExecuteAction() override {
@@ -168,6 +217,7 @@ private:
   Hook hook_;
   detail::SystemPrefix &prefix_;
   detail::OutlineRecorder &outline_;
+  Canceller &cancel_;
 };
 
 /// The cc1 invocation, adjusted for in-memory, unoptimized, leak-free compilation.
@@ -267,9 +317,11 @@ bool runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
     if (r.patch) r.replaced = plan->replaced;
     r.bodies_changed = r.patch ? plan->changed + outline.emittedByHeaders() : 0;
   };
-  HotCodeGenAction action(r.context.get(), afterCodegen, prefix, outline);
+  Canceller cancel(job.cancel);
+  HotCodeGenAction action(r.context.get(), afterCodegen, prefix, outline, cancel);
   size_t first_own = r.diagnostics.size();
   bool ok = ci.ExecuteAction(action);
+  if (cancel.said()) return true; // failed: no module, no second try
   if (pre && !pre->shared) detail::fixPreambleIncludeStacks(job.path, r.diagnostics, first_own);
   std::unique_ptr<llvm::Module> module = action.takeModule();
   r.dependencies = normalizedDependencies(*deps, job, pre); // as far as preprocessing got

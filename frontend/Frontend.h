@@ -2,6 +2,7 @@
 // Private to the engine (LLVM types allowed here, never in host-api/).
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <new>
 #include <memory>
@@ -44,6 +45,10 @@ struct CompileJob {
   /// skipped: the result defines only the edited functions (`patch`), and the caller keeps the
   /// running code of the `skipped` ones.
   std::shared_ptr<const Outline> base;
+  /// Set (from any thread) to cut the compile short: it then fails with a fatal error. Parsing
+  /// stops within about a thousand tokens or at the next declaration it hands on, template
+  /// instantiation and code generation at once. Building a header cache is not interrupted.
+  const std::atomic<bool> *cancel = nullptr;
 };
 
 /// What the header cache did for one compile.

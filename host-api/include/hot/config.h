@@ -58,6 +58,10 @@ struct Config {
   /// on a thread of their own; one that has not returned after this long is abandoned (left
   /// running) and its change is not applied, so the engine never waits forever. 0: no limit.
   unsigned init_timeout_ms = 10000;
+  /// "compile_budget_ms" (at most 3600000; 0: none): a unit's compile (parsing, templates, IR)
+  /// that runs longer is cancelled: its change fails with a message and the running version
+  /// stays. Compiles are cancelled too when the engine stops.
+  unsigned compile_budget_ms = 120000;
   TieringConfig tiering;                  ///< "tiering": see TieringConfig.
 
   /// Parses JSON text. `origin` names the source in error messages.
