@@ -33,7 +33,13 @@ void EventPrinter::onReload(const hot::ReloadEvent &e) {
           {"success", e.success}, {"error", e.success ? "" : hot::toString(e.code)},
           {"message", e.message}, {"compile_ms", e.compile_ms}, {"link_ms", e.link_ms},
           {"transaction", e.transaction}, {"tier", e.tier}, {"diagnostics", diags},
-          {"waiting_for", e.waiting_for}});
+          {"waiting_for", e.waiting_for}, {"partial", e.partial},
+          {"phases", {{"header_cache_ms", e.phases.header_cache},
+                      {"frontend_ms", e.phases.frontend},
+                      {"transform_ms", e.phases.transform},
+                      {"optimize_ms", e.phases.optimize},
+                      {"codegen_ms", e.phases.codegen},
+                      {"link_ms", e.phases.link}}}});
     return;
   }
   if (quiet_ && e.success) return;

@@ -118,6 +118,7 @@ struct Staged {
   };
   std::vector<Migration> migrations;
   double compile_ms = 0, link_ms = 0;
+  ReloadEvent::Phases phases;
   /// Strong definitions of this compile (stub symbols and data keys) -> "file:line:col".
   std::map<std::string, std::string> strong_where;
   std::vector<std::string> hot_functions; ///< Tier-up: the functions that made it hot.

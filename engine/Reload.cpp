@@ -202,9 +202,13 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     std::shared_ptr<eng::CompileWatchdog::Watched> watched = watchdog.watch();
     job.cancel = &watched->cancel;
     s.compiled = frontends_[worker]->compile(job);
+    s.phases.frontend = s.compiled.frontend_ms;
+    s.phases.header_cache = s.compiled.header_cache_ms;
     if (s.compiled.ok() && s.compiled.patch && !patchUsable(s)) {
       job.base = nullptr;
       s.compiled = frontends_[worker]->compile(job);
+      s.phases.frontend += s.compiled.frontend_ms;
+      s.phases.header_cache += s.compiled.header_cache_ms;
     }
     watchdog.done(watched);
     s.compile_ms = msSince(start);
@@ -384,7 +388,10 @@ Status HotEngine::Impl::decideData(Transaction &tx, Staged &s) {
 Status HotEngine::Impl::rewriteAll(Transaction &tx) {
   Oracle oracle(*this, tx);
   for (auto &s : tx.units) {
+    auto start = Clock::now();
     auto dm = s->transform->rewrite(oracle);
+    s->phases.transform = msSince(start);
+    s->compile_ms += s->phases.transform;
     if (!dm) return Status(ErrorCode::Internal, llvm::toString(dm.takeError()));
     s->data = std::move(*dm);
     for (auto &c : s->transform->newConstants) oracle.tx_constants.insert(c);
@@ -398,6 +405,7 @@ void HotEngine::Impl::codegenAll(Transaction &tx) {
     auto start = Clock::now();
     bool native = s.tier > 0 && config_.tiering.native_cpu;
     fe::optimizeModule(*s.compiled.module, s.opt_level);
+    s.phases.optimize = msSince(start);
     auto obj = fe::emitObject(*s.compiled.module, s.opt_level, native);
     if (obj) s.code_obj = std::move(*obj);
     else tx.status = Status(ErrorCode::Internal, llvm::toString(obj.takeError()));
@@ -406,7 +414,9 @@ void HotEngine::Impl::codegenAll(Transaction &tx) {
       if (dobj) s.data_obj = std::move(*dobj);
       else tx.status = Status(ErrorCode::Internal, llvm::toString(dobj.takeError()));
     }
-    s.compile_ms += msSince(start);
+    double ms = msSince(start);
+    s.phases.codegen = ms - s.phases.optimize;
+    s.compile_ms += ms;
   });
 }
 
@@ -838,6 +848,8 @@ void HotEngine::Impl::report(Transaction &tx, const Status &status) {
     if (!status.ok() && blamed && e.diagnostics.empty()) e.diagnostics = status.diagnostics();
     e.compile_ms = s->compile_ms;
     e.link_ms = s->link_ms;
+    e.phases = s->phases;
+    e.phases.link = s->link_ms;
     e.transaction = tx.id;
     e.tier = s->tier;
     e.partial = s->compiled.patch;

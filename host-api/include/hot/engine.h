@@ -38,6 +38,15 @@ struct ReloadEvent {
   /// On failure: this unit was fine, but the unit named here failed in the same transaction
   /// (its own event carries the error). Empty when this unit is the one that failed.
   std::string waiting_for;
+  /// Where the time of this unit's reload went, in ms (`hot run --json`: "phases").
+  struct Phases {
+    double header_cache = 0; ///< Checking, loading or building the unit's header cache.
+    double frontend = 0;     ///< Parsing, templates and IR generation (header_cache included).
+    double transform = 0;    ///< The engine's rewrite (stubs, state, initializers).
+    double optimize = 0;     ///< LLVM's optimization pipeline.
+    double codegen = 0;      ///< Machine code.
+    double link = 0;         ///< JIT link and symbol resolution (= link_ms).
+  } phases;
 };
 
 /// A unit moved between tiers (tiered compilation).
