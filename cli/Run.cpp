@@ -21,7 +21,9 @@ stdin, stdout and exit status are its own; hotengine reports on stderr.
 
 options:
   --config FILE            JSON config (see README: Configuration)
-  --compile-commands FILE  take each file's flags from a compile_commands.json
+  --compile-commands FILE  take each file's flags from a compile_commands.json (in a CMake
+                           build folder, also the libraries the executable links)
+  --no-build-libraries     do not load the libraries named by the build's link line
   -I DIR, -D NAME[=VALUE]  include dir, define (also -IDIR, -DNAME)
   -std=c++NN, -O0..-O3, -g extra compile flags
   -l NAME, -L DIR          load a library for the program (also -lNAME, -LDIR)
@@ -72,6 +74,7 @@ bool parseCompileOption(const std::vector<std::string> &args, size_t &i, hot::Co
     config.compile_commands = args[++i];
     return true;
   }
+  if (a == "--no-build-libraries") return config.build_libraries = false, true;
   if (takeValue(args, i, "-I", v)) return config.include_dirs.push_back(v), true;
   if (takeValue(args, i, "-D", v)) return config.defines.push_back(v), true;
   if (takeValue(args, i, "-l", v)) return config.libraries.push_back(v), true;

@@ -599,6 +599,15 @@ Result<CompileDatabase> CompileDatabase::fromJson(const std::string &text,
       cmd.directory = resolvePath(dbDir, dirIt->get_ref<const std::string &>());
       cmd.file = resolvePath(cmd.directory, rawFile);
       cmd.origin = origin;
+      if (auto outIt = entry.find("output"); outIt != entry.end())
+        cmd.output = resolvePath(cmd.directory, outIt->get_ref<const std::string &>());
+      for (std::size_t i = 1; cmd.output.empty() && i < args.size(); ++i)
+        if (args[i] == "-o" && i + 1 < args.size())
+          cmd.output = resolvePath(cmd.directory, args[i + 1]);
+        else if (args[i].size() > 2 && startsWith(args[i], "-o"))
+          cmd.output = resolvePath(cmd.directory, args[i].substr(2));
+      if (!cmd.output.empty())
+        db.by_object_.emplace(cmd.output, cmd.file);
       std::vector<std::string> entryNotes;
       cmd.args = translateArguments(args, cmd.directory, cmd.file, &entryNotes);
 
@@ -659,6 +668,11 @@ const CompileCommand *CompileDatabase::find(const std::string &absolute_file) co
     if (auto it = by_canonical_.find(canonical.string()); it != by_canonical_.end())
       return &commands_[it->second];
   return nullptr;
+}
+
+std::string CompileDatabase::sourceOfObject(const std::string &absolute_object) const {
+  auto it = by_object_.find(resolvePath("", absolute_object));
+  return it == by_object_.end() ? std::string() : it->second;
 }
 
 std::vector<std::string> CompileDatabase::files() const {

@@ -24,6 +24,9 @@ struct CompileCommand {
   std::string directory;          ///< Absolute, normalized working directory of the entry.
   std::vector<std::string> args;  ///< Translated driver flags: no compiler, no input, no -o/-c.
   std::string origin;             ///< "<database path> entry #12" (1-based), for messages.
+  /// The object file the entry writes (its "output", else its -o), absolute and normalized;
+  /// "" when the entry names none. Lets a build's link lines be matched to the units.
+  std::string output;
 };
 
 /// A loaded compile_commands.json. Immutable after load; safe to read from several threads.
@@ -45,6 +48,10 @@ public:
   const CompileCommand *find(const std::string &absolute_file) const;
   /// Every source file, absolute, sorted, unique.
   std::vector<std::string> files() const;
+  /// The source file whose entry writes the object `absolute_object` (normalized), or "".
+  /// Entries ignored as duplicates count too: one source built by two targets writes two
+  /// objects.
+  std::string sourceOfObject(const std::string &absolute_object) const;
   /// Things a user may want to know: duplicated files ("file X appears 2 times; using entry
   /// #3 (ignored: #7)"), dropped flags that change behaviour (-fopenmp, -fsanitize=, -m32),
   /// missing response files, extra inputs. Notes repeated across entries are reported once
@@ -59,6 +66,7 @@ private:
   std::vector<CompileCommand> commands_;                     ///< One per file, in file order.
   std::map<std::string, std::size_t> by_file_;               ///< Normalized path -> index.
   std::unordered_map<std::string, std::size_t> by_canonical_; ///< Symlink-resolved -> index.
+  std::unordered_map<std::string, std::string> by_object_;   ///< Output object -> file.
   std::vector<std::string> notes_;
 };
 

@@ -96,6 +96,7 @@ private:
         {"compile_commands", string(c.compile_commands)},
         {"libraries", strings(c.libraries)},
         {"library_dirs", strings(c.library_dirs)},
+        {"build_libraries", boolean(c.build_libraries)},
         {"debounce_ms", unsignedInt(c.debounce_ms, kMaxDebounceMs)},
         {"apply_in_background", boolean(c.apply_in_background)},
         {"header_cache", boolean(c.header_cache)},
@@ -292,6 +293,7 @@ std::string Config::toJson() const {
   j["compile_commands"] = compile_commands;
   j["libraries"] = libraries;
   j["library_dirs"] = library_dirs;
+  j["build_libraries"] = build_libraries;
   j["debounce_ms"] = debounce_ms;
   j["apply_in_background"] = apply_in_background;
   j["header_cache"] = header_cache;

@@ -1,5 +1,7 @@
 // HotEngine: the public face, the engine thread, lookups and history.
+#include "engine/BuildLinkLibraries.h"
 #include "engine/EngineImpl.h"
+#include "engine/LibraryHint.h"
 #include "engine/Runtime.h"
 #include "engine/Util.h"
 #include "jit/CodeScanner.h"
@@ -68,17 +70,15 @@ Result<const detail::SymbolCell *> HotEngine::lookupCell(std::string_view name,
 
 // ---- Impl: setup and teardown ---------------------------------------------------------------
 
-static char *newDsoHandle() { return new char[1]; }
-
 Status HotEngine::Impl::init() {
   creator_pid_ = ::getpid();
   auto stubs = jit::StubTable::create(rt::unboundTarget());
   if (!stubs) return Status(ErrorCode::Internal, llvm::toString(stubs.takeError()));
   stubs_ = std::move(*stubs);
-  dso_handle_ = newDsoHandle();
-  auto jit = jit::JitStack::create(rt::runtimeSymbols(dso_handle_));
+  auto jit = jit::JitStack::create(rt::runtimeSymbols()); // and __dso_handle
   if (!jit) return Status(ErrorCode::Internal, llvm::toString(jit.takeError()));
   jit_ = std::move(*jit);
+  dso_handle_ = jit_->dsoHandle();
   unsigned threads = config_.compile_threads ? config_.compile_threads
                                              : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) {
@@ -86,6 +86,7 @@ Status HotEngine::Impl::init() {
     if (!fe) return Status(ErrorCode::Internal, llvm::toString(fe.takeError()));
     frontends_.push_back(std::move(*fe));
   }
+  eng::addLibrarySearchDirs(config_.library_dirs); // unresolved symbols name their library
   for (const std::string &lib : config_.libraries)
     if (Status st = loadLibrary(lib); !st.ok()) return st;
   reportUnusableSettings();
@@ -97,29 +98,6 @@ Status HotEngine::Impl::init() {
   return Status();
 }
 
-/// The shared libraries a GNU ld script names in GROUP/INPUT (AS_NEEDED ones too), or nothing
-/// if `path` is not a script. Debian's libm.so and libc.so are scripts: dlopen cannot read
-/// them, a native link follows them.
-static std::vector<std::string> linkerScriptInputs(const std::string &path) {
-  std::string text;
-  if (!util::readFile(path, text) || text.size() > (1u << 16) || text.find('\0') != text.npos)
-    return {};
-  if (text.find("GROUP") == text.npos && text.find("INPUT") == text.npos) return {};
-  std::vector<std::string> out;
-  std::string token;
-  auto flush = [&] {
-    if (token.find(".so") != token.npos && (token[0] == '/' || token.rfind("lib", 0) == 0))
-      out.push_back(token);
-    token.clear();
-  };
-  for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == ')' || c == ',') flush();
-    else token += c;
-  }
-  flush();
-  return out;
-}
-
 /// Where a native link looks for -lNAME after the -L dirs.
 static const std::vector<std::string> &systemLibraryDirs() {
   static const std::vector<std::string> dirs = {"/usr/local/lib", "/lib/x86_64-linux-gnu",
@@ -129,7 +107,7 @@ static const std::vector<std::string> &systemLibraryDirs() {
 
 /// Loads a shared library, following it if it is a linker script.
 Status HotEngine::Impl::loadSharedLibrary(const std::string &path) {
-  std::vector<std::string> inputs = linkerScriptInputs(path);
+  std::vector<std::string> inputs = util::linkerScriptInputs(path);
   if (inputs.empty()) {
     if (llvm::Error err = jit_->loadLibrary(path))
       return Status(ErrorCode::LinkError, llvm::toString(std::move(err)));
@@ -164,12 +142,26 @@ void HotEngine::Impl::reportUnusableSettings() {
   config_.cache_dir.clear();
 }
 
-/// "-lfoo" / "foo" is searched in library_dirs then the system; a path is loaded as is.
-Status HotEngine::Impl::loadLibrary(const std::string &lib) {
+/// Since glibc 2.34 these live in libc itself (Debian 12 ships no libpthread.so to open): a
+/// native link accepts -lpthread and so does the engine. libm is a real library and opened.
+static bool builtIntoLibc(const std::string &name) {
+  static const std::set<std::string> in_libc = {"pthread", "dl", "rt", "util", "anl", "c",
+                                                "resolv"};
+  return in_libc.count(name) != 0;
+}
+
+/// "-lfoo" / "foo" is searched in library_dirs then the system ("-l:libfoo.so.1" names the
+/// file); a path is loaded as is. A library loaded already (the same file, by any name) is not
+/// loaded again: `already` says so.
+Status HotEngine::Impl::loadLibrary(const std::string &lib, bool *already) {
   std::string name = lib.rfind("-l", 0) == 0 ? lib.substr(2) : lib;
   std::vector<std::string> candidates;
   if (name.find('/') != std::string::npos) candidates.push_back(name);
-  else {
+  else if (name.size() > 1 && name[0] == ':') { // -l:FILE, as ld reads it
+    for (auto &dir : config_.library_dirs) candidates.push_back(dir + "/" + name.substr(1));
+    for (auto &dir : systemLibraryDirs()) candidates.push_back(dir + "/" + name.substr(1));
+    candidates.push_back(name.substr(1));
+  } else {
     for (auto &dir : config_.library_dirs) {
       candidates.push_back(dir + "/lib" + name + ".so");
       candidates.push_back(dir + "/lib" + name + ".a");
@@ -177,27 +169,116 @@ Status HotEngine::Impl::loadLibrary(const std::string &lib) {
     for (auto &dir : systemLibraryDirs()) candidates.push_back(dir + "/lib" + name + ".so");
     candidates.push_back("lib" + name + ".so"); // the dynamic loader's own search path
   }
-  // Since glibc 2.34 these live in libc itself (Debian 12 ships no libpthread.so to open): a
-  // native link accepts -lpthread and so does the engine. libm is a real library and opened.
-  static const std::set<std::string> in_libc = {"pthread", "dl", "rt", "util", "anl", "c",
-                                                "resolv"};
   std::string errors;
   for (auto &c : candidates) {
     bool archive = c.size() > 2 && c.substr(c.size() - 2) == ".a";
-    if (c.find('/') != std::string::npos && !fs::exists(c)) continue;
+    bool path = c.find('/') != std::string::npos;
+    if (path && !fs::exists(c)) continue;
+    std::error_code ec;
+    std::string key = path ? fs::canonical(c, ec).string() : c;
+    if (key.empty()) key = c;
+    if (loaded_libraries_.count(key)) {
+      if (already) *already = true;
+      return Status();
+    }
     if (archive) {
       llvm::Error err = jit_->addArchive(c);
-      if (!err) return Status();
+      if (!err) return loaded_libraries_.insert(key), Status();
       errors += "\n  " + llvm::toString(std::move(err));
       continue;
     }
     Status st = loadSharedLibrary(c);
-    if (st.ok()) return st;
+    if (st.ok()) return loaded_libraries_.insert(key), st;
     errors += "\n  " + st.message();
   }
-  if (in_libc.count(name)) return Status(); // nothing to load: the C library has it
+  if (builtIntoLibc(name)) return Status(); // nothing to load: the C library has it
   return Status(ErrorCode::LinkError, "cannot load library '" + lib + "'" +
                                           (errors.empty() ? ": not found" : ":" + errors));
+}
+
+/// The library dlopen could not find for another one ("libbar.so.1: cannot open shared object
+/// file"), or "".
+static std::string missingDependency(const std::string &error) {
+  std::size_t at = error.find(": cannot open shared object file");
+  if (at == std::string::npos) return "";
+  std::size_t start = error.find_last_of(" '\n", at - 1);
+  std::string dep = error.substr(start == std::string::npos ? 0 : start + 1,
+                                 at - (start == std::string::npos ? 0 : start + 1));
+  return dep.find('/') == std::string::npos ? dep : "";
+}
+
+/// Where compile_commands.json sits in a CMake build folder: the libraries that the build
+/// links into the executable these units make up are loaded as `-l` would load them
+/// (engine/BuildLinkLibraries.h), once, before the first load. One note says what was taken.
+void HotEngine::Impl::loadBuildLibraries(const std::vector<std::string> &units) {
+  if (!database_ || !config_.build_libraries || build_libraries_done_) return;
+  build_libraries_done_ = true;
+  eng::BuildLibraries plan = eng::planBuildLibraries(*database_, units);
+  for (const std::string &n : plan.notes) message(Severity::Note, n);
+  if (plan.target.empty()) return;
+  for (const std::string &d : plan.library_dirs)
+    if (std::find(config_.library_dirs.begin(), config_.library_dirs.end(), d) ==
+        config_.library_dirs.end())
+      config_.library_dirs.push_back(d);
+  eng::addLibrarySearchDirs(plan.library_dirs);
+  std::vector<std::string> search = plan.library_dirs;
+  search.insert(search.end(), plan.rpath.begin(), plan.rpath.end());
+  for (const std::string &d : systemLibraryDirs()) search.push_back(d);
+  auto find = [&](const std::string &file) -> std::string {
+    std::error_code ec;
+    for (const std::string &d : search)
+      if (fs::is_regular_file(d + "/" + file, ec)) return d + "/" + file;
+    return "";
+  };
+  std::string loaded, had, failed;
+  auto add = [](std::string &list, const std::string &item) {
+    list += (list.empty() ? "" : ", ") + item;
+  };
+  for (const eng::LinkInput &in : plan.load) {
+    bool named = in.kind == eng::LinkInput::Kind::Name;
+    if (named && builtIntoLibc(in.value)) continue; // -lpthread, -ldl...: nothing to load
+    std::string shown = named ? "-l " + in.value : eng::shortPath(in.value, plan.build_dir);
+    std::string spec = named ? "-l" + in.value : in.value;
+    if (named && in.prefer_static) // -Wl,-Bstatic -lfoo: libfoo.a
+      if (std::string a = find("lib" + in.value + ".a"); !a.empty()) spec = a;
+    bool already = false;
+    Status st = loadLibrary(spec, &already);
+    // A library that needs another which only the executable's rpath would find: load that
+    // one first, by path, and try again.
+    for (int tries = 0; !st.ok() && tries < 8; ++tries) {
+      std::string dep = missingDependency(st.message()), path = dep.empty() ? "" : find(dep);
+      if (path.empty() || !loadLibrary(path).ok()) break;
+      st = loadLibrary(spec, &already);
+    }
+    if (!st.ok()) {
+      add(failed, shown);
+      message(Severity::Warning, "library " + shown + " of target '" + plan.target + "' (" +
+                                     plan.origin + ") was not loaded: " + st.message());
+      continue;
+    }
+    bool archive = spec.size() > 2 && spec.compare(spec.size() - 2, 2, ".a") == 0;
+    add(already ? had : loaded,
+        shown + (in.whole_archive && archive && !already
+                     ? " (--whole-archive: its members are still linked only when used)"
+                     : ""));
+  }
+  std::string text = "link libraries of target '" + plan.target + "' from " + plan.origin + ": ";
+  std::string parts;
+  if (!loaded.empty()) parts += "loaded " + loaded;
+  if (!had.empty()) parts += (parts.empty() ? "" : "; ") + ("already loaded " + had);
+  if (!failed.empty()) parts += (parts.empty() ? "" : "; ") + ("not loaded " + failed);
+  std::string units_list;
+  for (const std::string &u : plan.already_units) add(units_list, u);
+  if (!units_list.empty())
+    parts += (parts.empty() ? "" : "; ") + ("built from units, not loaded: " + units_list);
+  if (parts.empty()) parts = "nothing to load";
+  text += parts;
+  if (!plan.others.empty()) {
+    std::string others;
+    for (const std::string &o : plan.others) add(others, "'" + o + "'");
+    text += " (chosen over " + others + ": " + plan.why + ")";
+  }
+  message(Severity::Note, text);
 }
 
 /// Asks the engine thread to stop and waits up to `wait_ms` for it. On timeout the static
@@ -239,7 +320,6 @@ HotEngine::Impl::~Impl() {
   rt::runDestructors(dso_handle_);
   pending_.reset(); // a linked transaction never applied holds trackers of the session
   jit_.reset();
-  delete[] dso_handle_;
 }
 
 // ---- loading and watching -------------------------------------------------------------------
@@ -366,6 +446,7 @@ Status HotEngine::Impl::load(const std::vector<std::string> &given) {
   if (files.empty()) return Status(ErrorCode::NotFound, "no units to load");
   if (database_)
     for (const std::string &note : database_->notes()) message(Severity::Note, note);
+  loadBuildLibraries(files);
   for (auto &f : database_ && given.empty() ? files : std::vector<std::string>{})
     roots.push_back(fs::path(f).parent_path().string());
   for (const std::string &root : roots)

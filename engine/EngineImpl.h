@@ -206,7 +206,8 @@ private:
   Status runTransaction(std::unique_ptr<Transaction> tx, bool apply_now);
 
   // Support.
-  Status loadLibrary(const std::string &lib);
+  Status loadLibrary(const std::string &lib, bool *already = nullptr);
+  void loadBuildLibraries(const std::vector<std::string> &units);
   void reportUnusableSettings();
   Status loadSharedLibrary(const std::string &path);
   std::vector<std::string> scanUnits(const std::string &root);
@@ -242,12 +243,15 @@ private:
   }
 
   Config config_;
-  char *dso_handle_ = nullptr;           ///< This engine's __dso_handle (destructor ownership).
+  void *dso_handle_ = nullptr;           ///< This engine's __dso_handle (destructor ownership;
+                                         ///< JitStack::dsoHandle()).
   std::unique_ptr<jit::StubTable> stubs_;
   std::unique_ptr<jit::JitStack> jit_;
   std::vector<std::unique_ptr<fe::Frontend>> frontends_;
   std::unique_ptr<eng::Watcher> watcher_;
   std::unique_ptr<eng::CompileDatabase> database_; ///< From config.compile_commands.
+  std::set<std::string> loaded_libraries_; ///< Real paths (or dlopen names) loaded already.
+  bool build_libraries_done_ = false;      ///< loadBuildLibraries() ran.
 
   mutable std::mutex mu_; ///< Guards every table below.
   std::map<std::string, std::unique_ptr<SymbolRecord>> symbols_;

@@ -7,6 +7,7 @@
 //              redirect stubs, new load hooks, commit tables, retire old code.
 #include "engine/EngineImpl.h"
 #include "engine/CompileWatchdog.h"
+#include "engine/LibraryHint.h"
 #include "engine/Runtime.h"
 #include "engine/Util.h"
 #include "jit/CodeScanner.h"
@@ -422,23 +423,27 @@ void HotEngine::Impl::codegenAll(Transaction &tx) {
 
 /// Turns ORC's "Symbols not found: [ _Z3barv ]" into a located, demangled message.
 static Status linkError(const Staged &s, std::string text) {
-  std::string msg = text;
+  // A specific error (e.g. an archive member out of reach) is followed by ORC's list of every
+  // symbol that could then not be materialized: only the specific one is worth reading.
+  size_t failed = text.find("\nFailed to materialize symbols:");
+  std::string msg = failed != std::string::npos && failed > 0 ? text.substr(0, failed) : text;
   size_t open = text.find("Symbols not found: [");
   if (open != std::string::npos) {
     size_t close = text.find(']', open);
     std::istringstream names(text.substr(open + 20, close - open - 20));
     std::string name, list;
-    while (names >> name) {
+    for (int n = 0; names >> name; ++n) {
       if (!name.empty() && name.back() == ',') name.pop_back(); // "[ a, b ]"
       if (name.size() > 1 && name.front() == '"') name = name.substr(1, name.size() - 2);
       list += (list.empty() ? "'" : ", '") + llvm::demangle(name) + "'";
+      if (n < 5) list += eng::libraryHint(name); // " (defined by ...: add -l z)" or ""
     }
     std::string first = list.substr(1, list.find('\'', 1) - 1);
     std::string base = first.substr(0, first.find('('));
     if (auto p = base.rfind("::"); p != std::string::npos) base = base.substr(p + 2);
     auto [line, col] = util::findIdentifier(s.source, base);
     msg = where(s.unit->path, line, col) + "error: unresolved symbol " + list +
-          ": no unit, library or host function defines it; the running version is kept";
+          ": no unit, loaded library or host function defines it; the running version is kept";
   }
   if (msg.size() > 2000) msg = msg.substr(0, 2000) + "... (truncated)";
   return Status(ErrorCode::LinkError, msg);

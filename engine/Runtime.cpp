@@ -88,10 +88,9 @@ bool popMatching(void *dso, Entry &out) {
 
 } // namespace
 
-std::map<std::string, void *> runtimeSymbols(void *dso_handle) {
+std::map<std::string, void *> runtimeSymbols() {
   return {{"__cxa_atexit", reinterpret_cast<void *>(&hot_rt_cxa_atexit)},
           {"atexit", reinterpret_cast<void *>(&hot_rt_atexit)},
-          {"__dso_handle", dso_handle},
           {"exit", reinterpret_cast<void *>(&hot_rt_exit)},
           {"_exit", reinterpret_cast<void *>(&hot_rt__exit)},
           {"_Exit", reinterpret_cast<void *>(&hot_rt__Exit)},

@@ -7,8 +7,9 @@
 
 namespace hot::rt {
 
-/// Symbols to define for JIT code: __cxa_atexit, atexit, __dso_handle (per engine).
-std::map<std::string, void *> runtimeSymbols(void *dso_handle);
+/// Symbols to define for JIT code: __cxa_atexit and atexit. (__dso_handle, one per engine, is
+/// defined by jit::JitStack in JIT memory, where native archive members can reach it.)
+std::map<std::string, void *> runtimeSymbols();
 
 /// Runs (newest first) and forgets the destructors registered under `dso_handle`, plus those
 /// registered through plain atexit(). Safe to call more than once.

@@ -145,4 +145,30 @@ std::pair<std::size_t, std::size_t> jsonErrorPosition(const std::string &text, s
   return {line, column};
 }
 
+/// The shared libraries a GNU ld script names in GROUP/INPUT (AS_NEEDED ones too), or nothing
+/// if `path` is not a script. Debian's libm.so and libc.so are scripts: dlopen cannot read
+/// them, a native link follows them.
+std::vector<std::string> linkerScriptInputs(const std::string &path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > (1u << 16)) return {}; // a script is a few lines; a library is not read
+  std::string text;
+  if (!readFile(path, text) || text.size() > (1u << 16) || text.find('\0') != text.npos)
+    return {};
+  if (text.find("GROUP") == text.npos && text.find("INPUT") == text.npos) return {};
+  std::vector<std::string> out;
+  std::string token;
+  auto flush = [&] {
+    if (token.find(".so") != token.npos && (token[0] == '/' || token.rfind("lib", 0) == 0))
+      out.push_back(token);
+    token.clear();
+  };
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == ')' || c == ',') flush();
+    else token += c;
+  }
+  flush();
+  return out;
+}
+
 } // namespace hot::util

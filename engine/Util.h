@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace hot::util {
 
@@ -34,5 +35,9 @@ std::pair<std::size_t, std::size_t> jsonErrorPosition(const std::string &text, s
                                                       bool unexpectedLiteral = false);
 /// Lexically normalized absolute path.
 std::string absolutePath(const std::string &path);
+/// The shared libraries a GNU ld script names in GROUP/INPUT (AS_NEEDED ones too), or nothing
+/// if `path` is not a script. Debian's libm.so and libc.so are scripts: dlopen cannot read
+/// them, a native link follows them.
+std::vector<std::string> linkerScriptInputs(const std::string &path);
 
 } // namespace hot::util

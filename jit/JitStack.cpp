@@ -1,6 +1,8 @@
 #include "jit/JitStack.h"
 
+#include "llvm/Demangle/Demangle.h"
 #include "llvm/ExecutionEngine/JITLink/JITLink.h"
+#include "llvm/ExecutionEngine/JITLink/x86_64.h"
 #include "llvm/ExecutionEngine/Orc/AbsoluteSymbols.h"
 #include "llvm/ExecutionEngine/Orc/EHFrameRegistrationPlugin.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
@@ -8,6 +10,8 @@
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <cstdint>
+#include <cstring>
 #include <mutex>
 
 using namespace llvm;
@@ -88,6 +92,132 @@ private:
   std::map<std::uintptr_t, Body> bodies_; // function body start -> its JITDylib and size
 };
 
+/// Native objects from static archives: keeps their static initializers (`.init_array`, which
+/// nothing references, so JITLink would prune them) and records the functions, in priority
+/// order, for JitStack to call once the lookup that linked them has returned (ORC's platform,
+/// which would run them, is off).
+class JitStack::ArchivePlugin : public ObjectLinkingLayer::Plugin {
+public:
+  void addArchive(const std::string &path) {
+    std::lock_guard<std::mutex> lock(mu_);
+    archives_.push_back(path);
+  }
+  void modifyPassConfig(MaterializationResponsibility &, jitlink::LinkGraph &g,
+                        jitlink::PassConfiguration &config) override {
+    if (!fromArchive(g.getName())) return;
+    config.PrePrunePasses.push_back([](jitlink::LinkGraph &g) {
+      for (auto &sec : g.sections())
+        if (priority(sec.getName()) >= 0)
+          for (auto *b : sec.blocks()) g.addAnonymousSymbol(*b, 0, b->getSize(), false, true);
+      addressThroughGot(g);
+      return Error::success();
+    });
+    config.PreFixupPasses.push_back([](jitlink::LinkGraph &g) { return checkReach(g); });
+    config.PostFixupPasses.push_back([this](jitlink::LinkGraph &g) {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto &sec : g.sections()) {
+        int prio = priority(sec.getName());
+        if (prio < 0) continue;
+        for (auto *b : sec.blocks()) {
+          if (b->isZeroFill()) continue;
+          auto content = b->getContent();
+          for (size_t at = 0; at + sizeof(void *) <= content.size(); at += sizeof(void *)) {
+            std::uintptr_t fn = 0;
+            std::memcpy(&fn, content.data() + at, sizeof fn);
+            if (fn && fn != ~std::uintptr_t(0)) pending_.push_back({prio, seq_++, fn});
+          }
+        }
+      }
+      return Error::success();
+    });
+  }
+  Error notifyFailed(MaterializationResponsibility &) override { return Error::success(); }
+  Error notifyRemovingResources(JITDylib &, ResourceKey) override { return Error::success(); }
+  void notifyTransferringResources(JITDylib &, ResourceKey, ResourceKey) override {}
+
+  /// The initializers recorded since the last call, in the order to run them.
+  std::vector<std::uintptr_t> take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::stable_sort(pending_.begin(), pending_.end(), [](const Init &a, const Init &b) {
+      return a.priority != b.priority ? a.priority < b.priority : a.seq < b.seq;
+    });
+    std::vector<std::uintptr_t> out;
+    for (const Init &i : pending_) out.push_back(i.fn);
+    pending_.clear();
+    return out;
+  }
+
+private:
+  static bool pcRelative32(jitlink::Edge::Kind k) {
+    return k == jitlink::x86_64::Delta32 || k == jitlink::x86_64::PCRel32;
+  }
+  /// Code compiled without -fPIC (-fPIE, GCC's default here, or -fno-pic) takes the address of
+  /// an external symbol with `lea sym(%rip), %reg`, trusting the linker to place it (or a copy
+  /// of it) nearby; the JIT's memory may be gigabytes from the host's. Such an `lea` becomes
+  /// `mov sym@GOTPCREL(%rip), %reg`, what -fPIC would have emitted (JITLink turns it back into
+  /// the `lea` when the target is in reach).
+  static void addressThroughGot(jitlink::LinkGraph &g) {
+    for (auto *b : g.blocks()) {
+      if (b->isZeroFill()) continue;
+      for (auto &e : b->edges()) {
+        if (!pcRelative32(e.getKind()) || !e.getTarget().isExternal() || e.getOffset() < 3)
+          continue;
+        const char *c = b->getContent().data() + e.getOffset();
+        auto rex = static_cast<unsigned char>(c[-3]), op = static_cast<unsigned char>(c[-2]),
+             modrm = static_cast<unsigned char>(c[-1]);
+        if ((rex & 0xF8) != 0x48 || op != 0x8d || (modrm & 0xC7) != 0x05) continue;
+        b->getMutableContent(g)[e.getOffset() - 2] = static_cast<char>(0x8b); // lea -> mov
+        if (e.getKind() == jitlink::x86_64::Delta32) // the GOT load's fixup counts the 4 itself
+          e.setAddend(e.getAddend() + 4);
+        e.setKind(jitlink::x86_64::RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable);
+      }
+    }
+  }
+  /// What is still PC-relative to something out of reach (a load of an external variable's
+  /// value, a typeinfo in an exception table) is said plainly instead of as a fixup error.
+  static Error checkReach(jitlink::LinkGraph &g) {
+    for (auto *b : g.blocks())
+      for (auto &e : b->edges()) {
+        if (!pcRelative32(e.getKind()) || e.getTarget().isDefined()) continue;
+        std::int64_t d = std::int64_t(e.getTarget().getAddress().getValue()) + e.getAddend() -
+                         std::int64_t((b->getAddress() + e.getOffset()).getValue()) -
+                         (e.getKind() == jitlink::x86_64::PCRel32 ? 4 : 0);
+        if (d >= INT32_MIN && d <= INT32_MAX) continue;
+        std::string name = e.getTarget().hasName() ? std::string(*e.getTarget().getName()) : "?";
+        return createStringError(
+            "%s: '%s' is addressed PC-relative (the object was compiled without -fPIC) and lies "
+            "out of the JIT's reach; build the library with -fPIC (CMake: "
+            "POSITION_INDEPENDENT_CODE ON) or load its sources as units",
+            g.getName().c_str(), llvm::demangle(name).c_str());
+      }
+    return Error::success();
+  }
+  struct Init {
+    int priority;
+    std::uint64_t seq;
+    std::uintptr_t fn;
+  };
+  /// ".init_array" -> 65535, ".init_array.00101" -> 101, anything else -> -1.
+  static int priority(StringRef name) {
+    if (name == ".init_array") return 65535;
+    if (!name.consume_front(".init_array.")) return -1;
+    unsigned p = 0;
+    return name.getAsInteger(10, p) ? 65535 : int(p);
+  }
+  /// Member buffers of an archive are named "<archive>[<index>](<member>)".
+  bool fromArchive(const std::string &graph) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::string &a : archives_)
+      if (graph.size() > a.size() && graph.compare(0, a.size(), a) == 0 && graph[a.size()] == '[')
+        return true;
+    return false;
+  }
+  std::mutex mu_;
+  std::vector<std::string> archives_;
+  std::vector<Init> pending_;
+  std::uint64_t seq_ = 0;
+};
+
 static void initTargetsOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -109,15 +239,19 @@ Expected<std::unique_ptr<JitStack>> JitStack::create(const std::map<std::string,
   std::unique_ptr<JitStack> stack(new JitStack());
   auto ranges = std::make_shared<RangePlugin>();
   stack->ranges_ = ranges;
+  auto archives = std::make_shared<ArchivePlugin>();
+  stack->archives_ = archives;
   auto jit = LLJITBuilder()
                  // We run initializers and own destructors ourselves (see engine/Reload.cpp):
                  // ORC's generic platform would re-run them per JITDylib and free code before
                  // running atexit handlers.
                  .setPlatformSetUp(setUpInactivePlatform)
                  .setObjectLinkingLayerCreator(
-                     [ranges](ExecutionSession &es) -> Expected<std::unique_ptr<ObjectLayer>> {
+                     [ranges, archives](ExecutionSession &es)
+                         -> Expected<std::unique_ptr<ObjectLayer>> {
                        auto layer = std::make_unique<ObjectLinkingLayer>(es);
                        layer->addPlugin(ranges);
+                       layer->addPlugin(archives);
                        // Without it no JIT frame can be unwound: every throw terminates.
                        auto eh = EHFrameRegistrationPlugin::Create(es);
                        if (!eh) return eh.takeError();
@@ -149,8 +283,32 @@ Expected<std::unique_ptr<JitStack>> JitStack::create(const std::map<std::string,
                                {stack->stubs_, JITDylibLookupFlags::MatchAllSymbols},
                                {process, JITDylibLookupFlags::MatchExportedSymbolsOnly}},
                               false);
-  if (auto err = stack->defineAbsolute(runtime)) return std::move(err);
+  if (auto err = stack->defineDsoHandle()) return std::move(err);
+  std::map<std::string, void *> symbols = runtime;
+  symbols["__dso_handle"] = stack->dso_handle_; // units reach the same one through hot.stubs
+  if (auto err = stack->defineAbsolute(symbols)) return std::move(err);
   return stack;
+}
+
+Error JitStack::defineDsoHandle() {
+  auto &es = jit_->getExecutionSession();
+  auto g = std::make_unique<jitlink::LinkGraph>(
+      "hot.dso_handle", es.getSymbolStringPool(), jit_->getTargetTriple(), SubtargetFeatures(),
+      jitlink::getGenericEdgeKindName);
+  auto &sec = g->createSection("__hot_dso_handle", MemProt::Read | MemProt::Write);
+  auto &block = g->createZeroFillBlock(sec, 8, ExecutorAddr(), 8, 0);
+  g->addDefinedSymbol(block, 0, "__dso_handle", 8, jitlink::Linkage::Strong,
+                      jitlink::Scope::Default, false, true);
+  auto &layer = static_cast<ObjectLinkingLayer &>(jit_->getObjLinkingLayer()); // ours, above
+  if (auto err = static_cast<LinkGraphLayer &>(layer).add(*state_, std::move(g))) return err;
+  auto addr = lookupState({"__dso_handle"});
+  if (!addr) return addr.takeError();
+  dso_handle_ = (*addr)["__dso_handle"];
+  return Error::success();
+}
+
+void JitStack::runArchiveInitializers() {
+  for (std::uintptr_t fn : archives_->take()) reinterpret_cast<void (*)()>(fn)();
 }
 
 JitStack::~JitStack() = default;
@@ -197,12 +355,16 @@ static Expected<std::map<std::string, void *>> lookupIn(ExecutionSession &es, JI
 
 Expected<std::map<std::string, void *>> JitStack::lookup(JITDylib &jd,
                                                          const std::vector<std::string> &names) {
-  return lookupIn(jit_->getExecutionSession(), jd, names);
+  auto out = lookupIn(jit_->getExecutionSession(), jd, names);
+  runArchiveInitializers(); // archive members this lookup linked (also when it failed)
+  return out;
 }
 
 Expected<std::map<std::string, void *>>
 JitStack::lookupState(const std::vector<std::string> &names) {
-  return lookupIn(jit_->getExecutionSession(), *state_, names);
+  auto out = lookupIn(jit_->getExecutionSession(), *state_, names);
+  runArchiveInitializers();
+  return out;
 }
 
 Error JitStack::removeVersion(JITDylib &jd) {
@@ -233,6 +395,7 @@ Error JitStack::loadLibrary(const std::string &path) {
 }
 
 Error JitStack::addArchive(const std::string &path) {
+  archives_->addArchive(path);
   auto gen = StaticLibraryDefinitionGenerator::Load(jit_->getObjLinkingLayer(), path.c_str());
   if (!gen) return gen.takeError();
   state_->addGenerator(std::move(*gen));

@@ -59,8 +59,15 @@ public:
 
   /// Makes a shared library's symbols visible to JIT code (dlopen RTLD_GLOBAL).
   llvm::Error loadLibrary(const std::string &path);
-  /// Links a static archive's members into the JIT on demand.
+  /// Links a static archive's members into hot.state on demand (when a lookup needs a symbol
+  /// one defines). Native objects are linked as a native link would: their `.init_array`
+  /// (static initializers) runs once, after the lookup that linked them returns, and their
+  /// `__dso_handle` is dsoHandle(), so their destructors run with the engine's.
   llvm::Error addArchive(const std::string &path);
+
+  /// The `__dso_handle` of every JIT object: 8 bytes allocated in hot.state, near the JIT's
+  /// code, since native objects address it PC-relative. `__cxa_atexit` calls name it.
+  void *dsoHandle() const { return dso_handle_; }
 
   llvm::orc::LLJIT &lljit() { return *jit_; }
 
@@ -70,7 +77,13 @@ public:
 private:
   JitStack() = default;
   class RangePlugin;
+  class ArchivePlugin;
+  llvm::Error defineDsoHandle();
+  /// Runs the static initializers of archive members linked since the last call.
+  void runArchiveInitializers();
   std::unique_ptr<llvm::orc::LLJIT> jit_;
+  std::shared_ptr<ArchivePlugin> archives_;
+  void *dso_handle_ = nullptr;
   llvm::orc::JITDylib *stubs_ = nullptr;
   llvm::orc::JITDylib *state_ = nullptr;
   std::shared_ptr<RangePlugin> ranges_;

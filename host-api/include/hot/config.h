@@ -33,6 +33,10 @@ struct Config {
   std::string compile_commands;           ///< "compile_commands": compile_commands.json to use.
   std::vector<std::string> libraries;     ///< "libraries": -l names or paths to load for JIT code.
   std::vector<std::string> library_dirs;  ///< "library_dirs": -L search paths for "libraries".
+  /// "build_libraries": when compile_commands sits in a CMake build folder, also load the
+  /// libraries the build links into the executable the units make up (its link.txt, or
+  /// build.ninja), except those built from the units themselves. A note says what was taken.
+  bool build_libraries = true;
   unsigned debounce_ms = 5;               ///< "debounce_ms" (at most 60000): quiet time that ends a burst of saves (it overlaps the compile: no fixed delay).
   bool apply_in_background = false;       ///< "apply_in_background": apply reloads on the engine's
                                           ///< thread instead of waiting for update().
