@@ -70,6 +70,8 @@ struct Version {
   void *on_load = nullptr, *on_unload = nullptr;
   std::set<std::string> strong;        ///< Stub symbols this version defines strongly.
   std::set<std::string> calls;         ///< Stub symbols its code (borrowed bodies too) uses.
+  /// Line of each function this version compiled (its SymbolRecord keeps the first one's).
+  std::map<std::string, unsigned> lines;
 };
 
 struct Unit {
@@ -168,8 +170,20 @@ public:
   Status guarded(const std::function<void()> &fn, bool fatal_unless_rolled_back = false);
   /// " in 'int f()' (a.cpp:3)": where in `v` fault `f` happened ("" if not known). With mu_.
   std::string faultSite(const eng::Fault &f, const Version &v);
-  Status blameFault(int signal, std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t addr,
-                    bool &rolled_back);
+  /// Names the unit version and function fault `f` happened in, with its backtrace, and rolls
+  /// that unit back if it is its running version and an older one exists.
+  Status blameFault(const eng::Fault &f, bool &rolled_back);
+  /// The JIT code a fault is blamed on: the faulting pc, or for a fault inside a library
+  /// called from JIT code the innermost JIT frame (0: none). With mu_.
+  std::uintptr_t blamedPc(const eng::Fault &f);
+  /// "\n  backtrace:\n    #0 0x... 'int f()' (a.cpp:3) [a.cpp version 2]\n    #1 ...": the
+  /// program's frames of `f` (JIT frames by unit, version and function; host frames by
+  /// symbol), "" if none were captured. With mu_.
+  /// `pending`: a version not applied yet (its initializer faulted) whose frames may be there.
+  std::string backtrace(const eng::Fault &f, const Version *pending = nullptr);
+  std::string frameName(std::uintptr_t pc, const Version *pending);
+  /// "'int f()' (a.cpp:3)": the function of `v` whose code holds `pc`. With mu_.
+  std::string functionName(std::uintptr_t pc, const Version &v);
   /// hot call: see HotEngine::callByName (engine/FfiCall.cpp).
   Result<std::string> callByName(std::string_view name, const std::vector<std::string> &args);
 

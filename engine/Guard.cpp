@@ -18,8 +18,10 @@
 #include <string_view>
 #include <cstring>
 #include <mutex>
+#include <dlfcn.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <unwind.h>
 
 #include <memory>
 
@@ -57,11 +59,25 @@ void ensureAltStack() {
   sigaltstack(&ss, nullptr);
 }
 
+/// Collects frames from the one whose pc is the faulting pc (the handler's own frames and
+/// the signal trampoline come first and are skipped).
+_Unwind_Reason_Code collectFrame(_Unwind_Context *ctx, void *arg) {
+  auto &f = *static_cast<Fault *>(arg);
+  int before_insn = 0;
+  auto ip = static_cast<std::uintptr_t>(_Unwind_GetIPInfo(ctx, &before_insn));
+  if (f.frame_count == 0 && f.pc && ip != f.pc) return _URC_NO_REASON;
+  f.frames[f.frame_count++] = ip;
+  return f.frame_count == Fault::kMaxFrames ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+/// Records the fault and its frames (on the alternate stack, so a stack overflow has room),
+/// then jumps back to the innermost catchFaults().
 [[noreturn]] void jumpBack(int sig, siginfo_t *info, void *ctx) {
   auto *uc = static_cast<ucontext_t *>(ctx);
   t_fault = {sig, std::uintptr_t(uc->uc_mcontext.gregs[REG_RIP]),
              std::uintptr_t(uc->uc_mcontext.gregs[REG_RSP]),
              reinterpret_cast<std::uintptr_t>(info->si_addr)};
+  _Unwind_Backtrace(collectFrame, &t_fault);
   siglongjmp(*t_jump, 1);
 }
 
@@ -124,6 +140,7 @@ void exitCalled(const char *which, int status) {
   t_fault = Fault{};
   t_fault.exit_call = which;
   t_fault.exit_status = status;
+  _Unwind_Backtrace(collectFrame, &t_fault);
   siglongjmp(*t_jump, 1);
 }
 
@@ -164,66 +181,119 @@ void endAsNative(const Fault &f) {
 namespace {
 using eng::signalName;
 
-/// "'int f()' (a.cpp:3)": the function whose body starts closest below `pc` in `v`.
-std::string functionAt(const Version &v, std::uintptr_t pc,
-                       const std::map<std::string, std::unique_ptr<SymbolRecord>> &symbols) {
-  std::string best;
-  std::uintptr_t best_addr = 0;
-  for (auto &[sym, addr] : v.bodies) {
-    auto a = reinterpret_cast<std::uintptr_t>(addr);
-    if (a > pc || a < best_addr) continue;
-    best_addr = a;
-    auto it = symbols.find(sym);
-    if (it == symbols.end() || it->second->display.empty()) {
-      best = "'" + llvm::demangle(sym) + "'";
-      continue;
-    }
-    const SymbolRecord &r = *it->second;
-    best = "'" + r.display + "'";
-    if (!r.file.empty())
-      best += " (" + std::filesystem::path(r.file).filename().string() + ":" +
-              std::to_string(r.line) + ")";
-  }
-  return best;
+/// "'int f()' (a.cpp:3)" for a stub symbol the engine knows, else "'<demangled name>'".
+/// The line is `v`'s (functions move between versions).
+std::string describeSymbol(const std::string &sym, const Version &v,
+                           const std::map<std::string, std::unique_ptr<SymbolRecord>> &symbols) {
+  auto it = symbols.find(sym);
+  if (it == symbols.end() || it->second->display.empty()) return "'" + llvm::demangle(sym) + "'";
+  const SymbolRecord &r = *it->second;
+  std::string out = "'" + r.display + "'";
+  auto line = v.lines.find(sym);
+  if (!r.file.empty())
+    out += " (" + std::filesystem::path(r.file).filename().string() + ":" +
+           std::to_string(line == v.lines.end() ? r.line : line->second) + ")";
+  return out;
+}
+
+/// "'main' (libfoo.so)" or "libfoo.so+0x1234": what the dynamic linker knows of `pc`.
+std::string hostFrameName(std::uintptr_t pc) {
+  Dl_info info{};
+  if (!dladdr(reinterpret_cast<void *>(pc), &info) || !info.dli_fname) return "??";
+  std::string object = std::filesystem::path(info.dli_fname).filename().string();
+  if (info.dli_sname) return "'" + llvm::demangle(info.dli_sname) + "' (" + object + ")";
+  char offset[32];
+  snprintf(offset, sizeof offset, "+0x%lx",
+           static_cast<unsigned long>(pc - reinterpret_cast<std::uintptr_t>(info.dli_fbase)));
+  return object + offset;
+}
+
+/// Whether `pc` is in the engine's own shared library (its frames say nothing to a user).
+/// An engine linked statically into the host cannot be told apart and is shown.
+bool inEngineLibrary(std::uintptr_t pc) {
+  static const void *engine_base = [] {
+    Dl_info self{};
+    if (!dladdr(reinterpret_cast<void *>(&hostFrameName), &self) || !self.dli_fname) return (void *)nullptr;
+    return std::string_view(self.dli_fname).ends_with(".so") ? self.dli_fbase : nullptr;
+  }();
+  Dl_info info{};
+  return engine_base && dladdr(reinterpret_cast<void *>(pc), &info) && info.dli_fbase == engine_base;
 }
 
 } // namespace
 
 std::string HotEngine::Impl::faultSite(const eng::Fault &f, const Version &v) {
   if (!f.signal) return "";
-  std::uintptr_t pc = f.pc;
-  if (!jit_->codeOwner(pc)) pc = jit::innermostInRanges(f.sp, jit_->codeRanges(nullptr));
-  std::string fn = pc ? functionAt(v, pc, symbols_) : "";
-  return fn.empty() ? "" : " in " + fn;
+  std::uintptr_t pc = blamedPc(f);
+  return pc && jit_->codeOwner(pc) ? " in " + functionName(pc, v) : "";
+}
+
+std::string HotEngine::Impl::functionName(std::uintptr_t pc, const Version &v) {
+  std::string name = jit_->functionAt(pc);
+
+  if (name.empty()) return "a function without a name";
+  llvm::StringRef sym(name);
+  sym.consume_front("__hot_body.");
+  return describeSymbol(sym.str(), v, symbols_);
+}
+
+std::uintptr_t HotEngine::Impl::blamedPc(const eng::Fault &f) {
+  if (f.pc && jit_->codeOwner(f.pc)) return f.pc;
+  for (unsigned i = 1; i < f.frame_count; ++i)
+    if (jit_->codeOwner(f.frames[i] - 1)) return f.frames[i] - 1;
+  return f.sp ? jit::innermostInRanges(f.sp, jit_->codeRanges(nullptr)) : 0;
+}
+
+std::string HotEngine::Impl::frameName(std::uintptr_t pc, const Version *pending) {
+  llvm::orc::JITDylib *jd = jit_->codeOwner(pc);
+  if (!jd) return hostFrameName(pc);
+  const Version *v = pending; // its jd may not be set yet
+  for (auto &[path, u] : units_)
+    for (const Version &h : u->history)
+      if (h.jd == jd) v = &h;
+  // The JITDylib is named "<unit path>@v<number>".
+  llvm::StringRef name(jd->getName());
+  auto [unit, number] = name.rsplit("@v");
+  std::string where = " [" + std::filesystem::path(unit.str()).filename().string() + " version " +
+                      number.str() + "]";
+  return (v ? functionName(pc, *v) : "a function") + where;
+}
+
+std::string HotEngine::Impl::backtrace(const eng::Fault &f, const Version *pending) {
+  // frames[0] of a signal is the faulting instruction; the others are return addresses, and
+  // the call they return from is the instruction before.
+  auto at = [&](unsigned i) { return i == 0 && f.signal ? f.frames[0] : f.frames[i] - 1; };
+  int last_jit = -1;
+  for (unsigned i = 0; i < f.frame_count; ++i)
+    if (jit_->codeOwner(at(i))) last_jit = int(i);
+  // The program's frames and the host's caller or two; the engine's own frames are noise.
+  unsigned end = std::min(f.frame_count, last_jit < 0 ? 8u : unsigned(last_jit) + 3);
+  std::string out;
+  for (unsigned i = 0, shown = 0; i < end; ++i) {
+    if (!jit_->codeOwner(at(i)) && inEngineLibrary(at(i))) continue;
+    char addr[32];
+    snprintf(addr, sizeof addr, "0x%lx", static_cast<unsigned long>(f.frames[i]));
+    out += "\n    #" + std::to_string(shown++) + " " + addr + " " + frameName(at(i), pending);
+  }
+  return out.empty() ? "" : "\n  backtrace:" + out;
 }
 
 Status HotEngine::Impl::guarded(const std::function<void()> &fn, bool fatal_unless_rolled_back) {
   eng::Fault f;
   if (eng::catchFaults(fn, f, false)) return Status();
   bool rolled_back = false;
-  Status st = blameFault(f.signal, f.pc, f.sp, f.addr, rolled_back);
+  Status st = blameFault(f, rolled_back);
   if (!fatal_unless_rolled_back || rolled_back) return st;
   // Not new code, or nothing to return to: the process ends as it would have natively.
   message(Severity::Error, "the fault cannot be recovered from: the program ends");
   eng::endAsNative(f);
 }
 
-/// Names the unit version and function a fault happened in and rolls that unit back if it is
-/// its running version and an older one exists.
-Status HotEngine::Impl::blameFault(int signal, std::uintptr_t fault_pc, std::uintptr_t sp,
-                                   std::uintptr_t fault_addr, bool &rolled_back) {
-  struct {
-    int signal;
-    std::uintptr_t pc, sp, addr;
-  } f{signal, fault_pc, sp, fault_addr};
+Status HotEngine::Impl::blameFault(const eng::Fault &f, bool &rolled_back) {
   std::lock_guard<std::mutex> lock(mu_);
-  // A fault inside a library call made by JIT code is blamed on the innermost JIT frame.
-  std::uintptr_t pc = f.pc;
-  if (!jit_->codeOwner(pc)) pc = jit::innermostInRanges(f.sp, jit_->codeRanges(nullptr));
+  std::uintptr_t pc = blamedPc(f);
   llvm::orc::JITDylib *jd = pc ? jit_->codeOwner(pc) : nullptr;
-  char addr[32];
-  snprintf(addr, sizeof addr, "0x%lx", static_cast<unsigned long>(f.addr));
-  std::string what = std::string(signalName(f.signal)) + " (address " + addr + ")";
+  std::string what = eng::describe(f).substr(1); // "crashed with SIGSEGV (address 0x0)"
   // Newest first: a running version also runs the bodies it borrowed from older ones.
   auto runs = [&](const Version &v) {
     return v.jd == jd || std::any_of(v.borrowed.begin(), v.borrowed.end(),
@@ -233,8 +303,8 @@ Status HotEngine::Impl::blameFault(int signal, std::uintptr_t fault_pc, std::uin
     for (auto it = u->history.rbegin(); it != u->history.rend(); ++it) {
       Version &v = *it;
       if (!jd || !runs(v)) continue;
-      std::string msg = path + ": version " + std::to_string(v.number) + " crashed with " +
-                        what + " in " + functionAt(v, pc, symbols_);
+      std::string msg = path + ": version " + std::to_string(v.number) + " " + what + " in " +
+                        functionName(pc, v);
       bool running = &v == u->current();
       if (running && u->history.size() >= 2) {
         unsigned bad = v.number;
@@ -246,10 +316,11 @@ Status HotEngine::Impl::blameFault(int signal, std::uintptr_t fault_pc, std::uin
         rolled_back = true;
         msg += "; already rolled back to version " + std::to_string(u->current()->number);
       }
+      msg += backtrace(f);
       message(Severity::Error, msg);
       return Status(ErrorCode::Crashed, msg);
     }
-  std::string msg = "crashed with " + what + " outside reloadable code";
+  std::string msg = what + " outside reloadable code" + backtrace(f);
   message(Severity::Error, msg);
   return Status(ErrorCode::Crashed, msg);
 }

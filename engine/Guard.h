@@ -15,6 +15,12 @@ struct Fault {
   std::uintptr_t pc = 0, sp = 0, addr = 0;
   const char *exit_call = nullptr; ///< "exit", "_exit", "_Exit" or "quick_exit" (signal 0).
   int exit_status = 0;
+  /// The faulting thread's frames, innermost first, as the unwinder found them in the signal
+  /// handler (JIT code registers its unwind tables): frames[0] is `pc`, the others are
+  /// return addresses. Empty when the unwinder could not get through the signal frame.
+  static constexpr unsigned kMaxFrames = 32;
+  std::uintptr_t frames[kMaxFrames] = {};
+  unsigned frame_count = 0;
 };
 
 /// Runs `fn` on this thread. A fault inside it (stack overflow included: the thread gets an

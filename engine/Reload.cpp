@@ -261,6 +261,7 @@ Status HotEngine::Impl::analyze(Transaction &tx) {
 Status HotEngine::Impl::decideFunctions(Transaction &tx, Staged &s) {
   for (const jit::FunctionCandidate &c : s.transform->functions()) {
     auto it = symbols_.find(c.symbol);
+    if (c.info) s.version.lines[c.symbol] = c.info->line;
     if (c.strong) {
       std::string here = c.info ? location(c.info->file, c.info->line, c.info->column)
                                 : location(s.unit->path, 0, 0);
@@ -644,9 +645,12 @@ Status HotEngine::Impl::runUserCode(void *fn, const std::string &what, Transacti
   Status st = call->status;
   if (!call->faulted) return st;
   std::string text = st.message() + faultSite(call->fault, v);
+  std::string trace = backtrace(call->fault, &v);
   if (!tx.first_load)
-    return Status(ErrorCode::Crashed, text + ": the change is not applied. Fix it and save again");
-  message(Severity::Error, text + ": the program ends (as it would natively: it ran at start-up)");
+    return Status(ErrorCode::Crashed,
+                  text + ": the change is not applied. Fix it and save again" + trace);
+  message(Severity::Error,
+          text + ": the program ends (as it would natively: it ran at start-up)" + trace);
   engine_lock.unlock();
   eng::endAsNative(call->fault);
 }

@@ -1,5 +1,7 @@
 #include "jit/JitStack.h"
 
+#include <set>
+
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/ExecutionEngine/JITLink/JITLink.h"
 #include "llvm/ExecutionEngine/JITLink/x86_64.h"
@@ -26,8 +28,17 @@ public:
   void modifyPassConfig(MaterializationResponsibility &MR, jitlink::LinkGraph &,
                         jitlink::PassConfiguration &config) override {
     JITDylib *jd = &MR.getTargetJITDylib();
-    config.PostAllocationPasses.push_back([this, jd](jitlink::LinkGraph &g) {
-      record(*jd, g);
+    // Calls within a section need no relocation, so pruning drops the names of internal
+    // functions (lambdas, static helpers) nothing else refers to: note them before it.
+    auto names = std::make_shared<std::vector<PendingName>>();
+    config.PrePrunePasses.push_back([names](jitlink::LinkGraph &g) {
+      for (jitlink::Symbol *sym : g.defined_symbols())
+        if (sym->hasName() && sym->getSize() && sym->isCallable())
+          names->push_back({&sym->getBlock(), sym->getOffset(), sym->getSize(), (*sym->getName()).str()});
+      return Error::success();
+    });
+    config.PostAllocationPasses.push_back([this, jd, names](jitlink::LinkGraph &g) {
+      record(*jd, g, *names);
       return Error::success();
     });
   }
@@ -39,6 +50,14 @@ public:
     std::lock_guard<std::mutex> lock(mu_);
     std::erase_if(ranges_, [&](const Range &r) { return r.jd == &jd; });
     std::erase_if(bodies_, [&](const auto &kv) { return kv.second.jd == &jd; });
+    std::erase_if(functions_, [&](const auto &kv) { return kv.second.jd == &jd; });
+  }
+  std::string functionAt(std::uintptr_t pc) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = functions_.upper_bound(pc);
+    if (it == functions_.begin()) return "";
+    --it;
+    return pc < it->first + it->second.size ? it->second.name : "";
   }
   std::pair<std::uintptr_t, std::uintptr_t> body(std::uintptr_t addr) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -76,7 +95,17 @@ private:
     JITDylib *jd;
     std::uint64_t size;
   };
-  void record(JITDylib &jd, jitlink::LinkGraph &g) {
+  struct Function {
+    JITDylib *jd;
+    std::uint64_t size;
+    std::string name;
+  };
+  struct PendingName {
+    jitlink::Block *block;
+    std::uint64_t offset, size;
+    std::string name;
+  };
+  void record(JITDylib &jd, jitlink::LinkGraph &g, const std::vector<PendingName> &names) {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto &sec : g.sections()) {
       if ((sec.getMemProt() & MemProt::Exec) == MemProt::None || sec.blocks().empty()) continue;
@@ -84,12 +113,17 @@ private:
       ranges_.push_back({&jd, r.getStart().getValue(), r.getEnd().getValue()});
     }
     for (jitlink::Symbol *sym : g.defined_symbols())
-      if (sym->hasName() && (*sym->getName()).starts_with("__hot_body.") && sym->getSize())
+      if (sym->hasName() && sym->getSize() && (*sym->getName()).starts_with("__hot_body."))
         bodies_[sym->getAddress().getValue()] = {&jd, sym->getSize()};
+    std::set<const jitlink::Block *> kept(g.blocks().begin(), g.blocks().end());
+    for (const PendingName &n : names)
+      if (kept.count(n.block))
+        functions_[n.block->getAddress().getValue() + n.offset] = {&jd, n.size, n.name};
   }
   mutable std::mutex mu_;
   std::vector<Range> ranges_;
   std::map<std::uintptr_t, Body> bodies_; // function body start -> its JITDylib and size
+  std::map<std::uintptr_t, Function> functions_; // every named function, internal ones too
 };
 
 /// Native objects from static archives: keeps their static initializers (`.init_array`, which
@@ -382,6 +416,7 @@ std::string JitStack::takeSessionErrors() {
 }
 
 JITDylib *JitStack::codeOwner(std::uintptr_t pc) const { return ranges_->owner(pc); }
+std::string JitStack::functionAt(std::uintptr_t pc) const { return ranges_->functionAt(pc); }
 std::vector<std::pair<std::uintptr_t, std::uintptr_t>> JitStack::codeRanges(JITDylib *jd) const {
   return ranges_->of(jd);
 }

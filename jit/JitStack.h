@@ -50,6 +50,9 @@ public:
 
   /// The version JITDylib whose code contains `pc`, or nullptr.
   llvm::orc::JITDylib *codeOwner(std::uintptr_t pc) const;
+  /// The linker's name of the JIT function whose code contains `pc` (internal functions and
+  /// lambdas included; bodies are "__hot_body.<symbol>"), or "".
+  std::string functionAt(std::uintptr_t pc) const;
   /// Executable ranges of `jd` (empty for null: every JIT code range).
   std::vector<std::pair<std::uintptr_t, std::uintptr_t>> codeRanges(llvm::orc::JITDylib *jd) const;
   /// [begin, end) of the function body that starts at `body` ({0, 0} if unknown).

@@ -72,6 +72,12 @@ TEST(FaultInNewCode, RollsBackAndTheProgramKeepsServing) {
   std::string err = hot::test::readText(dir.file("stderr.txt"));
   EXPECT_NE(err.find("handler.cpp: version 2 crashed with SIGSEGV"), std::string::npos) << err;
   EXPECT_NE(err.find("in 'int handle(int)' (handler.cpp:1); rolled back to version 1"), std::string::npos) << err;
+  // The backtrace names the faulting body and the program's own thread function that called it.
+  size_t bt = err.find("backtrace:\n    #0 0x");
+  EXPECT_NE(bt, std::string::npos) << err;
+  size_t caller = err.find("'int handle(int)' (handler.cpp:1) [handler.cpp version 2]", bt);
+  EXPECT_NE(caller, std::string::npos) << err;
+  EXPECT_NE(err.find("[main.cpp version 1]", caller), std::string::npos) << err;
   // The fixed file is applied.
   hot::test::writeFile(dir.file("src/handler.cpp"), handler(3, false));
   EXPECT_TRUE(hot::test::readUntil(out, got, "probe 3\n", 60)) << got;
