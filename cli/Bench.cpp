@@ -21,7 +21,8 @@ Measures, in this process, in one run:
            plain pointer to the JIT body, JIT -> JIT through the slot; each as a ratio
            to the direct call
   latency  file write -> first call returning the new value, for a unit without includes,
-           a 150-line unit with 7 std headers and a header edit reaching 10 units; next to
+           a 150-line unit with 7 std headers, body edits in <regex> and
+           <nlohmann/json.hpp> units, and a header edit reaching 10 units; next to
            clang++ -shared + dlopen (the jet-live / cr.h way)
   load     first load of generated units with watch() vs make -j2 with clang++
   memory   RSS after 10 and after N reloads of one small unit; growth per reload

@@ -31,6 +31,7 @@ options:
   --quiet                  only print errors
   --stats                  print each unit's version and tier when the program exits
   --tiering                recompile hot units at -O2 in the background
+  --perf                   name JIT functions for perf (/tmp/perf-PID.map)
   -h, --help               this text
 )";
 
@@ -84,6 +85,7 @@ bool parseCompileOption(const std::vector<std::string> &args, size_t &i, hot::Co
     return config.opt_level = a[2] - '0', true;
   if (a == "-g") return config.debug_info = true, true;
   if (a == "--tiering") return config.tiering.enabled = true, true;
+  if (a == "--perf") return config.perf_map = true, true;
   return false;
 }
 

@@ -102,6 +102,7 @@ private:
         {"header_cache", boolean(c.header_cache)},
         {"function_patches", boolean(c.function_patches)},
         {"reuse_inline_code", boolean(c.reuse_inline_code)},
+        {"perf_map", boolean(c.perf_map)},
         {"cache_dir", string(c.cache_dir)},
         {"history", unsignedInt(c.history, kMaxHistory)},
         {"compile_threads", unsignedInt(c.compile_threads, kMaxCompileThreads)},
@@ -300,6 +301,7 @@ std::string Config::toJson() const {
   j["header_cache"] = header_cache;
   j["function_patches"] = function_patches;
   j["reuse_inline_code"] = reuse_inline_code;
+  j["perf_map"] = perf_map;
   j["cache_dir"] = cache_dir;
   j["history"] = history;
   j["compile_threads"] = compile_threads;

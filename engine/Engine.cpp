@@ -75,7 +75,7 @@ Status HotEngine::Impl::init() {
   auto stubs = jit::StubTable::create(rt::unboundTarget());
   if (!stubs) return Status(ErrorCode::Internal, llvm::toString(stubs.takeError()));
   stubs_ = std::move(*stubs);
-  auto jit = jit::JitStack::create(rt::runtimeSymbols()); // and __dso_handle
+  auto jit = jit::JitStack::create(rt::runtimeSymbols(), config_.perf_map); // and __dso_handle
   if (!jit) return Status(ErrorCode::Internal, llvm::toString(jit.takeError()));
   jit_ = std::move(*jit);
   dso_handle_ = jit_->dsoHandle();

@@ -10,10 +10,14 @@
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"
 #include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <unistd.h>
 #include <mutex>
 
 using namespace llvm;
@@ -130,6 +134,35 @@ private:
     for (const PendingName &n : names)
       if (kept.count(n.block))
         functions_[n.block->getAddress().getValue() + n.offset] = {&jd, n.size, n.name};
+    if (perf_map) writePerfMap(jd, names, kept);
+  }
+
+public:
+  struct FileCloser {
+    void operator()(std::FILE *f) const { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, FileCloser> perf_map; ///< Null unless Config::perf_map.
+
+private:
+  /// "<hex start> <hex size> <name> [<unit> v<N>]" per function, as perf reads it; a version's
+  /// name tells versions apart (the same function at several addresses over time).
+  void writePerfMap(JITDylib &jd, const std::vector<PendingName> &names,
+                    const std::set<const jitlink::Block *> &kept) {
+    llvm::StringRef unit = jd.getName();
+    std::string where;
+    if (auto [path, number] = unit.rsplit("@v"); !number.empty())
+      where = " [" + llvm::sys::path::filename(path).str() + " v" + number.str() + "]";
+    for (const PendingName &n : names) {
+      if (!kept.count(n.block)) continue;
+      llvm::StringRef name(n.name);
+      name.consume_front("__hot_body.");
+      if (name.starts_with("__hot.")) name = name.drop_front(6).split('.').second; // unit-scoped
+      std::string shown = llvm::demangle(name.str());
+      std::fprintf(perf_map.get(), "%lx %lx %s%s\n",
+                   static_cast<unsigned long>(n.block->getAddress().getValue() + n.offset),
+                   static_cast<unsigned long>(n.size), shown.c_str(), where.c_str());
+    }
+    std::fflush(perf_map.get());
   }
   mutable std::mutex mu_;
   std::vector<Range> ranges_;
@@ -280,10 +313,20 @@ static SymbolMap toSymbolMap(ExecutionSession &es, const std::map<std::string, v
   return map;
 }
 
-Expected<std::unique_ptr<JitStack>> JitStack::create(const std::map<std::string, void *> &runtime) {
+std::string JitStack::perfMapPath() { return "/tmp/perf-" + std::to_string(::getpid()) + ".map"; }
+
+Expected<std::unique_ptr<JitStack>> JitStack::create(const std::map<std::string, void *> &runtime,
+                                                     bool perf_map) {
   initTargetsOnce();
   std::unique_ptr<JitStack> stack(new JitStack());
   auto ranges = std::make_shared<RangePlugin>();
+  if (perf_map) {
+    // Appended to, never truncated: a forked child or a second engine writes the same file.
+    ranges->perf_map.reset(std::fopen(perfMapPath().c_str(), "a"));
+    if (!ranges->perf_map)
+      return make_error<StringError>("cannot write " + perfMapPath() + ": " + std::strerror(errno),
+                                     inconvertibleErrorCode());
+  }
   stack->ranges_ = ranges;
   auto archives = std::make_shared<ArchivePlugin>();
   stack->archives_ = archives;

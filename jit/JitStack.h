@@ -23,8 +23,11 @@ namespace hot::jit {
 class JitStack {
 public:
   /// `runtime` maps names JIT code must see to host addresses (defined in hot.stubs).
+  /// `perf_map`: append each linked function to /tmp/perf-<pid>.map (see perfMapPath()).
   static llvm::Expected<std::unique_ptr<JitStack>>
-  create(const std::map<std::string, void *> &runtime);
+  create(const std::map<std::string, void *> &runtime, bool perf_map = false);
+  /// perf's JIT symbol file of this process: "/tmp/perf-<pid>.map".
+  static std::string perfMapPath();
   ~JitStack();
 
   /// Defines absolute symbols in hot.stubs (stubs, slots, counters). Names must be new.

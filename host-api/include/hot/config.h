@@ -50,6 +50,9 @@ struct Config {
   /// one-definition rule the same code, since no declaration changed) are not generated
   /// again: the new code calls the running version's copies.
   bool reuse_inline_code = true;
+  /// "perf_map": append every JIT function of every version to /tmp/perf-<pid>.map (perf's
+  /// JIT symbol file: `perf report` then names them, "f(int) [a.cpp v2]"). `hot run --perf`.
+  bool perf_map = false;
   /// "cache_dir": also keep units' own preambles on disk ("" = memory only). The shared
   /// system-header PCHs (one per flag set, see docs/ARCHITECTURE.md) stay in memory.
   std::string cache_dir;
