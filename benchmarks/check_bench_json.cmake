@@ -41,7 +41,8 @@ foreach(variant direct function_pointer virtual std_function dlsym handle stub j
 endforeach()
 
 expect_positive(latency edits)
-foreach(case no_includes std_includes std_includes_body_edit header_10_units)
+foreach(case no_includes std_includes std_includes_body_edit regex_body_edit json_body_edit
+             header_10_units)
   foreach(side hotengine out_of_process)
     expect_positive(latency cases ${case} ${side} median_ms)
     expect_positive(latency cases ${case} ${side} p90_ms)

@@ -139,6 +139,12 @@ std::string stdIncludeUnit(int v);
 /// The same unit, where the edit changes the body of simulate() (the function that uses every
 /// class and template of the file) and nothing else.
 std::string stdBodyEditUnit(int v);
+/// A unit including <regex> <chrono> <map>: the edit changes the body that builds and matches
+/// a regex. bench_value() returns v.
+std::string regexBodyEditUnit(int v);
+/// A unit including <nlohmann/json.hpp>: the edit changes the body that parses, modifies and
+/// dumps a document. bench_value() returns v.
+std::string jsonBodyEditUnit(int v);
 /// A project header included by headerUnit(k): its kVersion constant is v.
 std::string sharedHeader(int v);
 /// extern "C" int unit_<k>_value() returns kVersion * 100 + k from sharedHeader().

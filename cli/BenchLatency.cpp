@@ -45,6 +45,9 @@ std::vector<Case> cases() {
           singleUnitCase("std_includes", "150-line unit, 7 std headers, edit a constant", stdIncludeUnit),
           singleUnitCase("std_includes_body_edit", "same unit, edit inside simulate()",
                          stdBodyEditUnit),
+          singleUnitCase("regex_body_edit", "<regex> unit, edit the regex body", regexBodyEditUnit),
+          singleUnitCase("json_body_edit", "<nlohmann/json.hpp> unit, edit a body",
+                         jsonBodyEditUnit),
           headerCase()};
 }
 

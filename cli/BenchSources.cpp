@@ -268,6 +268,35 @@ std::string stdBodyEditUnit(int v) {
                     "(" + std::string(kResult) + ") * 0 + " + std::to_string(v));
   return replaceAll(text, "@CALL@", "return game::simulate();");
 }
+std::string regexBodyEditUnit(int v) {
+  return R"(#include <chrono>
+#include <map>
+#include <regex>
+#include <string>
+static std::map<std::string, int> seen;
+extern "C" int bench_value() {
+  std::regex re("([a-z]+)@([a-z]+)\\.com");
+  std::string text = "ab@cd.com, x@y.org, ef@gh.com";
+  int n = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it)
+    seen[(*it)[1]] += ++n;
+  auto t = std::chrono::steady_clock::now().time_since_epoch().count();
+  return (n + int(t & 1)) * 0 + )" + std::to_string(v) + R"(;
+}
+)";
+}
+std::string jsonBodyEditUnit(int v) {
+  return R"(#include <nlohmann/json.hpp>
+#include <string>
+extern "C" int bench_value() {
+  nlohmann::json j = nlohmann::json::parse(R"J({"v": )" + std::to_string(v) + R"(, "list": [1, 2, 3]})J");
+  j["list"].push_back(j["v"]);
+  j["copy"] = j["v"];
+  std::string out = j.dump();
+  return j["copy"].get<int>() + int(out.size()) * 0;
+}
+)";
+}
 std::string sharedHeader(int v) { return replaceAll(kSharedHeader, "@VALUE@", std::to_string(v)); }
 std::string headerUnit(int k) { return replaceAll(kHeaderUnit, "@K@", std::to_string(k)); }
 std::string loadUnit(int k) { return replaceAll(kLoadUnit, "@K@", std::to_string(k)); }

@@ -101,6 +101,7 @@ private:
         {"apply_in_background", boolean(c.apply_in_background)},
         {"header_cache", boolean(c.header_cache)},
         {"function_patches", boolean(c.function_patches)},
+        {"reuse_inline_code", boolean(c.reuse_inline_code)},
         {"cache_dir", string(c.cache_dir)},
         {"history", unsignedInt(c.history, kMaxHistory)},
         {"compile_threads", unsignedInt(c.compile_threads, kMaxCompileThreads)},
@@ -298,6 +299,7 @@ std::string Config::toJson() const {
   j["apply_in_background"] = apply_in_background;
   j["header_cache"] = header_cache;
   j["function_patches"] = function_patches;
+  j["reuse_inline_code"] = reuse_inline_code;
   j["cache_dir"] = cache_dir;
   j["history"] = history;
   j["compile_threads"] = compile_threads;

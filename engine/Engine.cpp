@@ -819,6 +819,7 @@ static std::set<llvm::orc::JITDylib *> codeOf(const Version &v) {
   std::set<llvm::orc::JITDylib *> out;
   if (v.jd) out.insert(v.jd);
   for (auto &[sym, jd] : v.borrowed) out.insert(jd);
+  for (auto &[name, code] : v.shared_code) out.insert(code.second);
   return out;
 }
 

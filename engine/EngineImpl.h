@@ -70,6 +70,10 @@ struct Version {
   void *on_load = nullptr, *on_unload = nullptr;
   std::set<std::string> strong;        ///< Stub symbols this version defines strongly.
   std::set<std::string> calls;         ///< Stub symbols its code (borrowed bodies too) uses.
+  /// Inline functions and template instantiations whose code this version can lend to a
+  /// body-only recompile of its unit: mangled name -> (address, the JITDylib holding it: its
+  /// own, or an older one it reused them from). Keeps those JITDylibs mapped.
+  std::map<std::string, std::pair<void *, llvm::orc::JITDylib *>> shared_code;
   /// Line of each function this version compiled (its SymbolRecord keeps the first one's).
   std::map<std::string, unsigned> lines;
 };
@@ -105,6 +109,8 @@ struct Staged {
   unsigned base_version = 0;
   std::shared_ptr<const fe::Outline> base;
   std::set<std::string> base_bodies;
+  /// The base's Version::shared_code names (null: none, or reuse is off).
+  std::shared_ptr<const std::set<std::string>> reusable;
   std::unique_ptr<jit::UnitTransform> transform;
   std::unique_ptr<llvm::Module> data;  ///< New persistent data (may be null).
   std::unique_ptr<llvm::MemoryBuffer> code_obj, data_obj;
@@ -124,6 +130,9 @@ struct Staged {
   /// Strong definitions of this compile (stub symbols and data keys) -> "file:line:col".
   std::map<std::string, std::string> strong_where;
   std::vector<std::string> hot_functions; ///< Tier-up: the functions that made it hot.
+  /// Functions the module only declares because the base version's code is reused (see
+  /// Version::shared_code): defined in the new JITDylib as that code's addresses.
+  std::map<std::string, void *> reused;
 };
 
 struct Transaction {
@@ -197,6 +206,7 @@ private:
   std::unique_ptr<Transaction> stage(const std::vector<Unit *> &units);
   void compileAll(Transaction &tx);
   void noteCancelled(Staged &s, bool over_budget);
+  void reuseSharedCode(Staged &s);
   Status analyze(Transaction &tx);
   Status decideFunctions(Transaction &tx, Staged &s);
   Status decideData(Transaction &tx, Staged &s);

@@ -127,6 +127,11 @@ std::unique_ptr<Transaction> HotEngine::Impl::stage(const std::vector<Unit *> &u
         s->base_version = v->number;
         s->base = v->outline;
         for (auto &[sym, addr] : v->bodies) s->base_bodies.insert(sym);
+        if (config_.reuse_inline_code && !v->shared_code.empty()) {
+          auto names = std::make_shared<std::set<std::string>>();
+          for (auto &[name, code] : v->shared_code) names->insert(names->end(), name);
+          s->reusable = std::move(names);
+        }
       }
     }
     tx->units.push_back(std::move(s));
@@ -191,6 +196,7 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     auto start = Clock::now();
     fe::CompileJob job;
     if (s.tier == 0) job.base = s.base;
+    if (s.tier == 0) job.reusable = s.reusable;
     job.path = s.unit->path;
     job.contents = s.source;
     job.args = compileArgs(*s.unit);
@@ -397,8 +403,35 @@ Status HotEngine::Impl::rewriteAll(Transaction &tx) {
     if (!dm) return Status(ErrorCode::Internal, llvm::toString(dm.takeError()));
     s->data = std::move(*dm);
     for (auto &c : s->transform->newConstants) oracle.tx_constants.insert(c);
+    reuseSharedCode(*s);
   }
   return Status();
+}
+
+/// A body-only recompile declares, instead of defining, every inline function and template
+/// instantiation its base version already has: no declaration changed, so by the one-definition
+/// rule they are the same code, and neither code generation nor linking repeats them.
+void HotEngine::Impl::reuseSharedCode(Staged &s) {
+  if (!config_.reuse_inline_code || !s.compiled.bodies_only) return;
+  const Version *base = nullptr;
+  for (const Version &v : s.unit->history)
+    if (v.number == s.base_version && v.jd) base = &v;
+  if (!base) return;
+  for (llvm::Function &f : *s.compiled.module) {
+    // Declarations too: the frontend did not instantiate the templates the base has.
+    bool odr = f.hasLinkOnceODRLinkage() || f.hasWeakODRLinkage();
+    if (!f.isDeclaration() && !odr) continue;
+    auto it = base->shared_code.find(f.getName().str());
+    if (it == base->shared_code.end()) continue;
+    if (!f.isDeclaration()) {
+      f.deleteBody(); // now an external declaration
+      f.setComdat(nullptr);
+    }
+    s.reused[it->first] = it->second.first;
+    // Lent on, so the next body edit reuses them too. Only what this version uses: lending
+    // everything would keep every older version's code mapped for good.
+    s.version.shared_code.insert(*it);
+  }
 }
 
 void HotEngine::Impl::codegenAll(Transaction &tx) {
@@ -466,7 +499,7 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
       s.data_tracker = *rt;
     }
     std::string name = s.unit->path + "@v" + std::to_string(s.version.number);
-    auto jd = jit_->addVersion(name, std::move(s.code_obj));
+    auto jd = jit_->addVersion(name, std::move(s.code_obj), s.reused);
     if (!jd) return Status(ErrorCode::LinkError, llvm::toString(jd.takeError()));
     s.jd = *jd;
     s.link_ms = msSince(start);
@@ -493,6 +526,7 @@ Status HotEngine::Impl::resolve(Staged &s) {
     return linkError(s, jit_->takeSessionErrors() + text);
   }
   for (auto &c : s.transform->functions()) s.version.bodies[c.symbol] = (*addrs)[c.body];
+  for (auto &[name, addr] : jit_->weakFunctions(*s.jd)) s.version.shared_code[name] = {addr, s.jd};
   if (s.compiled.patch)
     if (Status st = borrowBodies(s); !st.ok()) return st;
   auto get = [&](const std::string &n) { return n.empty() ? nullptr : (*addrs)[n]; };
@@ -862,6 +896,7 @@ void HotEngine::Impl::report(Transaction &tx, const Status &status) {
     e.transaction = tx.id;
     e.tier = s->tier;
     e.partial = s->compiled.patch;
+    e.reused_functions = unsigned(s->reused.size());
     to->onReload(e);
   }
 }

@@ -1,4 +1,5 @@
 // In-process clang: driver-derived cc1 flags -> CompilerInvocation -> IR module + metadata.
+#include "frontend/ReuseInstantiations.h"
 #include "frontend/Frontend.h"
 
 #include <algorithm>
@@ -183,9 +184,10 @@ class HotCodeGenAction : public clang::EmitLLVMOnlyAction {
 public:
   using Hook = std::function<void(clang::CompilerInstance &, clang::CodeGenerator &)>;
   HotCodeGenAction(llvm::LLVMContext *ctx, Hook hook, detail::SystemPrefix &prefix,
-                   detail::OutlineRecorder &outline, Canceller &cancel)
+                   detail::OutlineRecorder &outline, Canceller &cancel,
+                   std::shared_ptr<const std::set<std::string>> reusable)
       : EmitLLVMOnlyAction(ctx), hook_(std::move(hook)), prefix_(prefix), outline_(outline),
-        cancel_(cancel) {}
+        cancel_(cancel), reusable_(std::move(reusable)) {}
 
 protected:
   std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance &ci,
@@ -194,6 +196,7 @@ protected:
     // decides what to emit.
     std::vector<std::unique_ptr<clang::ASTConsumer>> both;
     both.push_back(std::make_unique<CancelConsumer>(cancel_, ci.getDiagnostics()));
+    if (reusable_) both.push_back(std::make_unique<detail::InstantiationSkipper>(reusable_));
     both.push_back(outline_.consumer());
     both.push_back(EmitLLVMOnlyAction::CreateASTConsumer(ci, file));
     if (!both.back()) return nullptr;
@@ -218,6 +221,7 @@ private:
   detail::SystemPrefix &prefix_;
   detail::OutlineRecorder &outline_;
   Canceller &cancel_;
+  std::shared_ptr<const std::set<std::string>> reusable_; ///< Null: instantiate everything.
 };
 
 /// The cc1 invocation, adjusted for in-memory, unoptimized, leak-free compilation.
@@ -315,10 +319,14 @@ bool runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
     r.skipped = outline.skippedSymbols(c.getASTContext());
     r.patch = plan && outline.patched();
     if (r.patch) r.replaced = plan->replaced;
+    r.bodies_only = r.patch && !plan->declarations && plan->headers.empty();
     r.bodies_changed = r.patch ? plan->changed + outline.emittedByHeaders() : 0;
   };
   Canceller cancel(job.cancel);
-  HotCodeGenAction action(r.context.get(), afterCodegen, prefix, outline, cancel);
+  // Only a body-only plan may skip instantiations: declarations mean what they meant.
+  bool bodies_only = plan && !plan->declarations && plan->headers.empty();
+  HotCodeGenAction action(r.context.get(), afterCodegen, prefix, outline, cancel,
+                          bodies_only ? job.reusable : nullptr);
   size_t first_own = r.diagnostics.size();
   bool ok = ci.ExecuteAction(action);
   if (cancel.said()) return true; // failed: no module, no second try

@@ -6,6 +6,7 @@
 #include <map>
 #include <new>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,11 @@ struct CompileJob {
   /// skipped: the result defines only the edited functions (`patch`), and the caller keeps the
   /// running code of the `skipped` ones.
   std::shared_ptr<const Outline> base;
+  /// With `base`: mangled names of the inline functions and template instantiations whose code
+  /// the version `base` describes has. When the edit changed only bodies, function templates
+  /// among them are not instantiated again (see frontend/ReuseInstantiations.h): the module
+  /// declares them, and the caller links them to that code.
+  std::shared_ptr<const std::set<std::string>> reusable;
   /// Set (from any thread) to cut the compile short: it then fails with a fatal error. Parsing
   /// stops within about a thousand tokens or at the next declaration it hands on, template
   /// instantiation and code generation at once. Building a header cache is not interrupted.
@@ -116,6 +122,9 @@ struct CompileResult {
   std::shared_ptr<const Outline> outline;
   /// Compiled against `base`: only the edited bodies (and what they use) are in the module.
   bool patch = false;
+  /// With `patch`: only bodies changed (no declaration, no header): every inline function and
+  /// template instantiation means what it meant in `base`.
+  bool bodies_only = false;
   unsigned bodies_changed = 0;            ///< With `patch`: bodies compiled because they changed.
   /// With `patch`: mangled names of the functions whose bodies were skipped, each with true if
   /// it is local (internal linkage). A declaration of one in the module means the new code

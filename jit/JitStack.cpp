@@ -51,6 +51,12 @@ public:
     std::erase_if(ranges_, [&](const Range &r) { return r.jd == &jd; });
     std::erase_if(bodies_, [&](const auto &kv) { return kv.second.jd == &jd; });
     std::erase_if(functions_, [&](const auto &kv) { return kv.second.jd == &jd; });
+    weak_.erase(&jd);
+  }
+  std::map<std::string, void *> weak(JITDylib &jd) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = weak_.find(&jd);
+    return it == weak_.end() ? std::map<std::string, void *>{} : it->second;
   }
   std::string functionAt(std::uintptr_t pc) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -112,9 +118,14 @@ private:
       jitlink::SectionRange r(sec);
       ranges_.push_back({&jd, r.getStart().getValue(), r.getEnd().getValue()});
     }
-    for (jitlink::Symbol *sym : g.defined_symbols())
-      if (sym->hasName() && sym->getSize() && (*sym->getName()).starts_with("__hot_body."))
-        bodies_[sym->getAddress().getValue()] = {&jd, sym->getSize()};
+    for (jitlink::Symbol *sym : g.defined_symbols()) {
+      if (!sym->hasName() || !sym->getSize()) continue;
+      llvm::StringRef name = *sym->getName();
+      if (name.starts_with("__hot_body.")) bodies_[sym->getAddress().getValue()] = {&jd, sym->getSize()};
+      else if (sym->isCallable() && sym->getLinkage() == jitlink::Linkage::Weak &&
+               sym->getScope() != jitlink::Scope::Local && !name.starts_with("__hot"))
+        weak_[&jd][name.str()] = sym->getAddress().toPtr<void *>();
+    }
     std::set<const jitlink::Block *> kept(g.blocks().begin(), g.blocks().end());
     for (const PendingName &n : names)
       if (kept.count(n.block))
@@ -124,6 +135,7 @@ private:
   std::vector<Range> ranges_;
   std::map<std::uintptr_t, Body> bodies_; // function body start -> its JITDylib and size
   std::map<std::uintptr_t, Function> functions_; // every named function, internal ones too
+  std::map<JITDylib *, std::map<std::string, void *>> weak_; // linkonce/weak functions
 };
 
 /// Native objects from static archives: keeps their static initializers (`.init_array`, which
@@ -359,10 +371,16 @@ Expected<ResourceTrackerSP> JitStack::addStateObject(std::unique_ptr<MemoryBuffe
 }
 
 Expected<JITDylib *> JitStack::addVersion(const std::string &name,
-                                          std::unique_ptr<MemoryBuffer> object) {
+                                          std::unique_ptr<MemoryBuffer> object,
+                                          const std::map<std::string, void *> &reused) {
   auto &es = jit_->getExecutionSession();
   auto jd = es.createJITDylib(name);
   if (!jd) return jd.takeError();
+  if (!reused.empty())
+    if (auto err = jd->define(absoluteSymbols(toSymbolMap(es, reused)))) {
+      consumeError(es.removeJITDylib(*jd));
+      return std::move(err);
+    }
   JITDylib *process = jit_->getProcessSymbolsJITDylib().get();
   jd->setLinkOrder({{&*jd, JITDylibLookupFlags::MatchAllSymbols},
                     {stubs_, JITDylibLookupFlags::MatchAllSymbols},
@@ -417,6 +435,7 @@ std::string JitStack::takeSessionErrors() {
 
 JITDylib *JitStack::codeOwner(std::uintptr_t pc) const { return ranges_->owner(pc); }
 std::string JitStack::functionAt(std::uintptr_t pc) const { return ranges_->functionAt(pc); }
+std::map<std::string, void *> JitStack::weakFunctions(JITDylib &jd) const { return ranges_->weak(jd); }
 std::vector<std::pair<std::uintptr_t, std::uintptr_t>> JitStack::codeRanges(JITDylib *jd) const {
   return ranges_->of(jd);
 }

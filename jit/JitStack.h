@@ -35,9 +35,12 @@ public:
   llvm::Expected<llvm::orc::ResourceTrackerSP>
   addStateObject(std::unique_ptr<llvm::MemoryBuffer> object);
 
-  /// Creates the JITDylib of one unit version and adds its code object.
-  llvm::Expected<llvm::orc::JITDylib *> addVersion(const std::string &name,
-                                                   std::unique_ptr<llvm::MemoryBuffer> object);
+  /// Creates the JITDylib of one unit version and adds its code object. `reused`: functions
+  /// the object only declares, defined in the JITDylib as the addresses of an older version's
+  /// code (the caller keeps that code mapped).
+  llvm::Expected<llvm::orc::JITDylib *>
+  addVersion(const std::string &name, std::unique_ptr<llvm::MemoryBuffer> object,
+             const std::map<std::string, void *> &reused = {});
 
   /// Resolves `names` in `jd` (links it). Any missing symbol fails the whole lookup.
   llvm::Expected<std::map<std::string, void *>> lookup(llvm::orc::JITDylib &jd,
@@ -53,6 +56,9 @@ public:
   /// The linker's name of the JIT function whose code contains `pc` (internal functions and
   /// lambdas included; bodies are "__hot_body.<symbol>"), or "".
   std::string functionAt(std::uintptr_t pc) const;
+  /// The linkonce/weak functions `jd`'s own objects defined (inline functions, template
+  /// instantiations): name -> address. Unit-scoped names ("__hot...") are left out.
+  std::map<std::string, void *> weakFunctions(llvm::orc::JITDylib &jd) const;
   /// Executable ranges of `jd` (empty for null: every JIT code range).
   std::vector<std::pair<std::uintptr_t, std::uintptr_t>> codeRanges(llvm::orc::JITDylib *jd) const;
   /// [begin, end) of the function body that starts at `body` ({0, 0} if unknown).

@@ -1,8 +1,9 @@
 // Differential check of function-level recompiles. Each scenario is a unit and a sequence of
 // edits (bodies, constants, enumerators, member types and initializers, virtuals in and out of
 // class, templates, lambdas, overloads, linkage kinds, macros, a comment, a new function, a
-// signature) applied twice, with Config::function_patches on and off: after every edit the
-// same calls must give the same results.
+// signature) applied three times: with Config::function_patches off, on, and on with
+// Config::reuse_inline_code (inline functions and template instantiations taken from the
+// running version): after every edit the same calls must give the same results.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -261,6 +262,7 @@ struct Scenario {
 struct EditRun {
   std::vector<std::vector<long>> results;
   std::vector<bool> partial;
+  unsigned reused = 0; ///< Functions taken from the running version, over all edits.
   std::string failure;
 };
 
@@ -279,9 +281,10 @@ std::vector<long> probe(hot::test::LiveProject &p, const Scenario &sc) {
   return out;
 }
 
-EditRun runEdits(const Scenario &sc, bool patches) {
+EditRun runEdits(const Scenario &sc, bool patches, bool reuse) {
   hot::Config config;
   config.function_patches = patches;
+  config.reuse_inline_code = reuse;
   hot::test::LiveProject p(config);
   std::string text = sc.text;
   p.write(sc.file, text);
@@ -304,18 +307,27 @@ EditRun runEdits(const Scenario &sc, bool patches) {
       return run;
     }
     run.partial.push_back(ev.partial);
+    run.reused += ev.reused_functions;
     run.results.push_back(probe(p, sc));
   }
   return run;
 }
 
-/// Runs `sc` with patches off and on; returns how many edits were function-level.
-size_t expectSameResults(const Scenario &sc) {
-  EditRun full = runEdits(sc, false);
+/// Runs `sc` with patches off, on without reuse and on with it; returns how many edits were
+/// function-level. `reuses`: some edited body instantiates what the running version has.
+size_t expectSameResults(const Scenario &sc, bool reuses) {
+  EditRun full = runEdits(sc, false, false);
   EXPECT_TRUE(full.failure.empty()) << "patches off: " << full.failure;
-  EditRun patched = runEdits(sc, true);
+  EditRun plain = runEdits(sc, true, false);
+  EXPECT_TRUE(plain.failure.empty()) << "patches on, no reuse: " << plain.failure;
+  EditRun patched = runEdits(sc, true, true);
   EXPECT_TRUE(patched.failure.empty()) << "patches on: " << patched.failure;
-  if (!full.failure.empty() || !patched.failure.empty()) return 0;
+  if (!full.failure.empty() || !patched.failure.empty() || !plain.failure.empty()) return 0;
+  EXPECT_EQ(plain.reused, 0u) << "reuse_inline_code=false reuses nothing";
+  if (reuses) EXPECT_GT(patched.reused, 0u) << "body edits reuse the running version's code";
+  for (size_t i = 0; i < std::min(full.results.size(), plain.results.size()); ++i)
+    EXPECT_EQ(full.results[i], plain.results[i])
+        << "no reuse, " << (i == 0 ? "first load" : std::string("after edit: ") + sc.edits[i - 1].what);
   EXPECT_EQ(full.results.size(), patched.results.size());
   for (size_t i = 0; i < std::min(full.results.size(), patched.results.size()); ++i)
     EXPECT_EQ(full.results[i], patched.results[i])
@@ -333,18 +345,19 @@ TEST(FunctionPatchDifferential, ClassesTemplatesConstantsAndState) {
               {"cartTotal", "shipping", "sorted", "boxes", "tiers", "names", "rated", "defaults",
                "calls", "boxes(int)"}};
   // Every edit but the new function stays a function-level one.
-  EXPECT_EQ(expectSameResults(sc), kShopEdits.size() - 1);
+  EXPECT_EQ(expectSameResults(sc, true), kShopEdits.size() - 1);
 }
 
 TEST(FunctionPatchDifferential, UsingDirectiveMacrosTypedefs) {
   Scenario sc{"plain.cpp", kPlain, kPlainEdits, {"probeA", "probeB", "probeC"}};
-  EXPECT_EQ(expectSameResults(sc), kPlainEdits.size());
+  EXPECT_EQ(expectSameResults(sc, true), kPlainEdits.size());
 }
 
 TEST(FunctionPatchDifferential, VirtualsLinkageOverloadsAndLambdas) {
   Scenario sc{"zoo.cpp", kZoo, kZooEdits,
               {"legsTotal", "nameLen", "created", "math", "misc", "counter", "pen"}};
-  EXPECT_EQ(expectSameResults(sc), kZooEdits.size());
+  // Its edited bodies instantiate nothing the running version has: nothing to reuse.
+  EXPECT_EQ(expectSameResults(sc, false), kZooEdits.size());
 }
 
 } // namespace

@@ -45,6 +45,11 @@ struct Config {
   /// project headers unchanged), compile only the edited bodies; the other functions keep
   /// their running code. Anything else is a full recompile of the unit.
   bool function_patches = true;
+  /// "reuse_inline_code": in such a body-only recompile, inline functions and template
+  /// instantiations the running version already has (same mangled name, and by the
+  /// one-definition rule the same code, since no declaration changed) are not generated
+  /// again: the new code calls the running version's copies.
+  bool reuse_inline_code = true;
   /// "cache_dir": also keep units' own preambles on disk ("" = memory only). The shared
   /// system-header PCHs (one per flag set, see docs/ARCHITECTURE.md) stay in memory.
   std::string cache_dir;

@@ -35,6 +35,10 @@ struct ReloadEvent {
   /// Only the edited function bodies were compiled (Config::function_patches); the unit's
   /// other functions kept their running code.
   bool partial = false;
+  /// With `partial`: inline functions and template instantiations taken from the running
+  /// version's code instead of being instantiated and compiled again
+  /// (Config::reuse_inline_code).
+  unsigned reused_functions = 0;
   /// On failure: this unit was fine, but the unit named here failed in the same transaction
   /// (its own event carries the error). Empty when this unit is the one that failed.
   std::string waiting_for;
