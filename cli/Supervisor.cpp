@@ -27,8 +27,8 @@ struct Start {
   hot::HotEngine *engine;
 };
 
-/// Runs the program's start routine; a recovered fault ends the thread with a null result
-/// (its frames are abandoned: see docs/ARCHITECTURE.md, "Supervised threads").
+/// Runs the program's start routine; a recovered fault the program does not catch ends the
+/// thread with a null result (see docs/ARCHITECTURE.md, "Supervised threads").
 void *supervisedStart(void *p) {
   Start start = *static_cast<Start *>(p);
   delete static_cast<Start *>(p);

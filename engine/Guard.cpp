@@ -1,11 +1,12 @@
 // Guarded calls (opt-in crash rollback): a fault inside JIT code during HotEngine::guarded()
 // jumps back out, the faulting unit returns to its previous version, and the host goes on.
 //
-// Limits (docs/ARCHITECTURE.md): frames between the fault and guarded() are abandoned without
-// running destructors; locks they held stay held; state they modified stays modified; a fault
-// on another thread, or outside guarded(), is not caught (the default action runs).
+// A fault in new code unwinds the call as hot::CrashedInNewCode (engine/FaultUnwind.h) where
+// it can; limits in docs/ARCHITECTURE.md ("Guarded calls"): what cannot unwind is abandoned
+// without destructors; a fault on another thread, or outside guarded(), is not caught.
 #include "engine/EngineImpl.h"
 #include "engine/Guard.h"
+#include "engine/FaultUnwind.h"
 #include "jit/CodeScanner.h"
 #include "llvm/Demangle/Demangle.h"
 
@@ -24,6 +25,7 @@
 #include <unwind.h>
 
 #include <memory>
+#include <optional>
 
 namespace hot {
 namespace eng {
@@ -70,19 +72,22 @@ _Unwind_Reason_Code collectFrame(_Unwind_Context *ctx, void *arg) {
   return f.frame_count == Fault::kMaxFrames ? _URC_END_OF_STACK : _URC_NO_REASON;
 }
 
+[[noreturn]] void jumpToCatchFaults() { siglongjmp(*t_jump, 1); }
+
 /// Records the fault and its frames (on the alternate stack, so a stack overflow has room),
-/// then jumps back to the innermost catchFaults().
-[[noreturn]] void jumpBack(int sig, siginfo_t *info, void *ctx) {
+/// then returns into the unwind (guarded calls) or jumps back to the innermost catchFaults().
+void jumpBack(int sig, siginfo_t *info, void *ctx) {
   auto *uc = static_cast<ucontext_t *>(ctx);
   t_fault = {sig, std::uintptr_t(uc->uc_mcontext.gregs[REG_RIP]),
              std::uintptr_t(uc->uc_mcontext.gregs[REG_RSP]),
              reinterpret_cast<std::uintptr_t>(info->si_addr)};
   _Unwind_Backtrace(collectFrame, &t_fault);
+  if (!t_abort_and_exit && redirectToUnwind(uc, t_fault, t_jump, jumpToCatchFaults)) return;
   siglongjmp(*t_jump, 1);
 }
 
 void onFault(int sig, siginfo_t *info, void *ctx) {
-  if (t_jump) jumpBack(sig, info, ctx);
+  if (t_jump) return jumpBack(sig, info, ctx);
   // Not ours: restore what was there and return; the instruction faults again and the
   // previous handler (or the default action) deals with it.
   sigaction(sig, &g_previous[sig], nullptr);
@@ -280,9 +285,21 @@ std::string HotEngine::Impl::backtrace(const eng::Fault &f, const Version *pendi
 
 Status HotEngine::Impl::guarded(const std::function<void()> &fn, bool fatal_unless_rolled_back) {
   eng::Fault f;
-  if (eng::catchFaults(fn, f, false)) return Status();
+  // A fault in new code unwinds as hot::CrashedInNewCode, blamed (and rolled back) on the
+  // faulting thread by `decide`; what cannot unwind jumps back here as before.
+  std::optional<Status> unwound, refused;
+  auto decide = [&](const eng::Fault &fault, std::string &message) {
+    bool rolled_back = false;
+    Status st = blameFault(fault, rolled_back);
+    message = st.message();
+    (rolled_back ? unwound : refused) = st;
+    return rolled_back;
+  };
+  bool finished = false;
+  if (eng::catchFaults([&] { finished = eng::runUnwindable(fn, decide); }, f, false))
+    return finished ? Status() : unwound.value_or(Status(ErrorCode::Crashed, "crashed"));
   bool rolled_back = false;
-  Status st = blameFault(f, rolled_back);
+  Status st = refused ? *refused : blameFault(f, rolled_back);
   if (!fatal_unless_rolled_back || rolled_back) return st;
   // Not new code, or nothing to return to: the process ends as it would have natively.
   message(Severity::Error, "the fault cannot be recovered from: the program ends");

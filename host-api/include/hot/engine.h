@@ -200,12 +200,14 @@ public:
 
   /// Runs `fn`; if JIT code faults (SIGSEGV/SIGBUS/SIGFPE/SIGILL, stack overflow included: the
   /// thread gets an alternate signal stack) inside it, rolls the faulting unit back to its
-  /// previous version and returns Crashed naming the unit and function.
+  /// previous version and unwinds the faulting call as hot::CrashedInNewCode (hot/crash.h):
+  /// destructors run and a handler inside `fn` may catch it; uncaught, returns Crashed naming
+  /// the unit and function. What cannot unwind (docs/ARCHITECTURE.md) is abandoned.
   Status guarded(const std::function<void()> &fn);
   /// guarded() for a whole thread (what `hot run` wraps every thread of the program in): a
   /// fault in the running version of a unit that has an older version rolls the unit back and
-  /// returns Crashed (the thread's call is abandoned, other threads go on); any other fault
-  /// ends the process with the signal's default action after the message.
+  /// unwinds as in guarded() (uncaught: the thread's call ends, other threads go on); any
+  /// other fault ends the process with the signal's default action after the message.
   Status supervise(const std::function<void()> &fn);
 
   class Impl;

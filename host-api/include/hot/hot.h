@@ -2,4 +2,5 @@
 #pragma once
 #include "hot/config.h"
 #include "hot/engine.h"
+#include "hot/crash.h"
 #include "hot/status.h"
