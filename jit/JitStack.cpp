@@ -448,10 +448,23 @@ static Expected<std::map<std::string, void *>> lookupIn(ExecutionSession &es, JI
   return out;
 }
 
+// libgcc's unwinder, for frames registered with __register_frame (JIT code), sorts a new
+// object's FDEs the first time a search meets it, with malloc. A crash backtrace is taken in a
+// signal handler, where malloc may deadlock (the fault may be inside malloc): so every lookup
+// that linked code makes that first search itself. A search for a pc no registered object
+// covers meets them all.
+extern "C" const void *_Unwind_Find_FDE(void *pc, void *bases);
+
+static void prepareUnwinder() {
+  void *bases[3] = {}; // struct dwarf_eh_bases: tbase, dbase, func
+  (void)_Unwind_Find_FDE(reinterpret_cast<void *>(&prepareUnwinder), bases);
+}
+
 Expected<std::map<std::string, void *>> JitStack::lookup(JITDylib &jd,
                                                          const std::vector<std::string> &names) {
   auto out = lookupIn(jit_->getExecutionSession(), jd, names);
   runArchiveInitializers(); // archive members this lookup linked (also when it failed)
+  prepareUnwinder();
   return out;
 }
 
@@ -459,6 +472,7 @@ Expected<std::map<std::string, void *>>
 JitStack::lookupState(const std::vector<std::string> &names) {
   auto out = lookupIn(jit_->getExecutionSession(), *state_, names);
   runArchiveInitializers();
+  prepareUnwinder();
   return out;
 }
 
