@@ -22,6 +22,7 @@ using json = nlohmann::json;
 
 const char *kCallUsage = R"(usage: hot call [--pid PID] [--dir DIR] NAME [ARG...]
        hot call [--pid PID] [--dir DIR] --units
+       hot call [--pid PID] [--dir DIR] --where NAME
 
 Calls function NAME of a program running under `hot run`, with ARGs given as text, and prints
 what it returns. NAME is a qualified C++ name (game::score), a mangled name or an extern "C"
@@ -41,6 +42,9 @@ options:
   --dir DIR    the directory `hot run` was started in (default: the current directory)
   --pid PID    which `hot run` (when several run in DIR)
   --units      list the program's units with their version and tier instead of calling
+  --where      list every loaded body of NAME instead of calling it: unit, version, tier,
+               code address range, file:line, and which one runs (a debugger's pc in
+               that range is in that version)
   -h, --help   this text
 
 Exit status: 0 when the call returned (its result on stdout), 1 when it could not be made
@@ -199,12 +203,22 @@ bool exchange(const std::string &path, const json &request, std::string &reply,
   return true;
 }
 
+/// One line per body: "NAME  UNIT vN tier T  0xBEGIN-0xEND  FILE:LINE  [running]".
+void printPlaces(const json &answer) {
+  for (const json &p : answer.value("places", json::array()))
+    std::printf("%s  %s v%u tier %d  %s-%s  %s:%u%s\n", p.value("name", std::string()).c_str(),
+                p.value("unit", std::string()).c_str(), p.value("version", 0u),
+                p.value("tier", 0), p.value("begin", std::string()).c_str(),
+                p.value("end", std::string()).c_str(), p.value("file", std::string()).c_str(),
+                p.value("line", 0u), p.value("running", false) ? "  running" : "");
+}
+
 } // namespace
 
 int callCommand(const std::vector<std::string> &args) {
   std::string dir = ".", name;
   pid_t pid = 0;
-  bool units = false;
+  bool units = false, where = false;
   std::vector<std::string> call_args;
   size_t i = 0;
   for (; i < args.size(); ++i) {
@@ -219,6 +233,8 @@ int callCommand(const std::vector<std::string> &args) {
         return std::fprintf(stderr, "hot call: --pid: '%s' is not a process id\n", v.c_str()), 2;
     } else if (a == "--units") {
       units = true;
+    } else if (a == "--where") {
+      where = true;
     } else if (a == "--") {
       ++i;
       break;
@@ -242,7 +258,11 @@ int callCommand(const std::vector<std::string> &args) {
     std::fprintf(stderr, "hot call: %s\n", error.c_str());
     return 1;
   }
-  json request = units ? json{{"units", true}} : json{{"call", name}, {"args", call_args}};
+  if (where && !call_args.empty())
+    return std::fprintf(stderr, "hot call: --where takes a NAME and no arguments\n"), 2;
+  json request = units   ? json{{"units", true}}
+                 : where ? json{{"where", name}}
+                         : json{{"call", name}, {"args", call_args}};
   if (!exchange(path, request, reply, error)) {
     std::fprintf(stderr, "hot call: %s\n", error.c_str());
     return 1;
@@ -263,6 +283,7 @@ int callCommand(const std::vector<std::string> &args) {
                   u.value("failed", false) ? " (last edit failed)" : "");
     return 0;
   }
+  if (where) return printPlaces(answer), 0;
   std::string result = answer.value("result", std::string());
   if (!result.empty()) {
     std::fwrite(result.data(), 1, result.size(), stdout);

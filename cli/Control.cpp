@@ -483,8 +483,15 @@ ControlServer::~ControlServer() {
 
 const std::string &ControlServer::path() const { return state_->path; }
 
+static std::string hexAddress(std::uintptr_t a) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(a));
+  return buf;
+}
+
 std::string ControlServer::handleRequest(hot::HotEngine &engine, const std::string &line) {
-  const char *usage = "expected {\"call\": NAME, \"args\": [ARG, ...]} or {\"units\": true}";
+  const char *usage = "expected {\"call\": NAME, \"args\": [ARG, ...]}, {\"where\": NAME} or "
+                      "{\"units\": true}";
   json req = json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (req.is_discarded() || !req.is_object())
     return failure("bad request", std::string("not a JSON object; ") + usage);
@@ -511,6 +518,20 @@ std::string ControlServer::handleRequest(hot::HotEngine &engine, const std::stri
     } catch (...) {
       return failure("exception", "'" + it->get<std::string>() + "' threw an exception");
     }
+  }
+  if (auto it = req.find("where"); it != req.end()) {
+    if (!it->is_string() || it->get_ref<const std::string &>().empty())
+      return failure("bad request", std::string("\"where\" must be a function name; ") + usage);
+    auto places = engine.locate(it->get<std::string>());
+    if (!places.ok())
+      return failure(hot::toString(places.status().code()), places.status().message());
+    json out = json::array();
+    for (const hot::FunctionPlace &p : places.value())
+      out.push_back({{"name", p.name}, {"symbol", p.symbol}, {"unit", p.unit},
+                     {"version", p.version}, {"tier", p.tier}, {"running", p.running},
+                     {"begin", hexAddress(p.begin)}, {"end", hexAddress(p.end)},
+                     {"file", p.file}, {"line", p.line}});
+    return reply(json{{"ok", true}, {"places", out}});
   }
   if (auto it = req.find("units"); it != req.end()) {
     json units = json::array();

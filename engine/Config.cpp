@@ -103,6 +103,7 @@ private:
         {"function_patches", boolean(c.function_patches)},
         {"reuse_inline_code", boolean(c.reuse_inline_code)},
         {"perf_map", boolean(c.perf_map)},
+        {"register_with_debugger", boolean(c.register_with_debugger)},
         {"cache_dir", string(c.cache_dir)},
         {"history", unsignedInt(c.history, kMaxHistory)},
         {"compile_threads", unsignedInt(c.compile_threads, kMaxCompileThreads)},
@@ -302,6 +303,7 @@ std::string Config::toJson() const {
   j["function_patches"] = function_patches;
   j["reuse_inline_code"] = reuse_inline_code;
   j["perf_map"] = perf_map;
+  j["register_with_debugger"] = register_with_debugger;
   j["cache_dir"] = cache_dir;
   j["history"] = history;
   j["compile_threads"] = compile_threads;

@@ -50,6 +50,9 @@ bool HotEngine::waitIdle(unsigned timeout_ms) { return impl_->waitIdle(timeout_m
 Result<void *> HotEngine::address(std::string_view name) { return impl_->address(name); }
 Status HotEngine::rollback(const std::string &unit) { return impl_->rollback(unit); }
 std::vector<UnitInfo> HotEngine::units() const { return impl_->units(); }
+Result<std::vector<FunctionPlace>> HotEngine::locate(std::string_view name) {
+  return impl_->functionPlaces(name);
+}
 std::vector<VersionInfo> HotEngine::history(const std::string &unit) const {
   return impl_->history(unit);
 }
@@ -75,7 +78,10 @@ Status HotEngine::Impl::init() {
   auto stubs = jit::StubTable::create(rt::unboundTarget());
   if (!stubs) return Status(ErrorCode::Internal, llvm::toString(stubs.takeError()));
   stubs_ = std::move(*stubs);
-  auto jit = jit::JitStack::create(rt::runtimeSymbols(), config_.perf_map); // and __dso_handle
+  jit::JitStackOptions jit_options;
+  jit_options.perf_map = config_.perf_map;
+  jit_options.debugger = config_.debug_info && config_.register_with_debugger;
+  auto jit = jit::JitStack::create(rt::runtimeSymbols(), jit_options); // and __dso_handle
   if (!jit) return Status(ErrorCode::Internal, llvm::toString(jit.takeError()));
   jit_ = std::move(*jit);
   dso_handle_ = jit_->dsoHandle();
@@ -727,6 +733,44 @@ Result<const detail::SymbolCell *> HotEngine::Impl::lookupCell(std::string_view 
   return Status(ErrorCode::SignatureChanged,
                 "function '" + std::string(name) + "' exists but not with the requested type '" +
                     llvm::demangle(std::string("_Z") + encoding) + "'; found:" + have);
+}
+
+/// The bodies of `rec` in `u`'s mapped versions, each once: a body a function-level recompile
+/// kept is listed under the version that compiled it.
+static void addPlaces(const SymbolRecord &rec, const Unit &u, const jit::JitStack &jit,
+                     std::vector<FunctionPlace> &out) {
+  void *running = nullptr;
+  for (const Version &v : u.history)
+    if (v.number == rec.owner_version)
+      if (auto it = v.bodies.find(rec.symbol); it != v.bodies.end()) running = it->second;
+  std::set<void *> seen;
+  for (const Version &v : u.history) {
+    auto body = v.bodies.find(rec.symbol);
+    if (!v.jd || body == v.bodies.end() || !seen.insert(body->second).second) continue;
+    FunctionPlace p;
+    p.name = rec.display.empty() ? rec.symbol : rec.display;
+    p.symbol = rec.symbol;
+    p.unit = u.path;
+    p.version = v.number;
+    p.tier = v.tier;
+    p.running = body->second == running;
+    std::tie(p.begin, p.end) = jit.bodyRange(body->second);
+    if (!p.begin) p.begin = p.end = reinterpret_cast<std::uintptr_t>(body->second);
+    p.file = rec.file;
+    auto line = v.lines.find(rec.symbol);
+    p.line = line == v.lines.end() ? rec.line : line->second;
+    out.push_back(std::move(p));
+  }
+}
+
+Result<std::vector<FunctionPlace>> HotEngine::Impl::functionPlaces(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<FunctionPlace> out;
+  for (SymbolRecord *rec : findSymbols(name))
+    if (const Unit *u = unitById(unsigned(rec->owner))) addPlaces(*rec, *u, *jit_, out);
+  if (out.empty())
+    return Status(ErrorCode::NotFound, "no reloadable function named '" + std::string(name) + "'");
+  return out;
 }
 
 Result<void *> HotEngine::Impl::address(std::string_view name) {

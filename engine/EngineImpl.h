@@ -190,9 +190,12 @@ public:
   /// symbol), "" if none were captured. With mu_.
   /// `pending`: a version not applied yet (its initializer faulted) whose frames may be there.
   std::string backtrace(const eng::Fault &f, const Version *pending = nullptr);
+  /// "\n  last loaded: <unit> version N at <local time> (content <hash>)", or "".
+  std::string lastLoaded() const;
   std::string frameName(std::uintptr_t pc, const Version *pending);
   /// "'int f()' (a.cpp:3)": the function of `v` whose code holds `pc`. With mu_.
   std::string functionName(std::uintptr_t pc, const Version &v);
+  Result<std::vector<FunctionPlace>> functionPlaces(std::string_view name);
   /// hot call: see HotEngine::callByName (engine/FfiCall.cpp).
   Result<std::string> callByName(std::string_view name, const std::vector<std::string> &args);
 

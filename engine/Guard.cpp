@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <string_view>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <dlfcn.h>
 #include <ucontext.h>
@@ -283,6 +284,24 @@ std::string HotEngine::Impl::backtrace(const eng::Fault &f, const Version *pendi
   return out.empty() ? "" : "\n  backtrace:" + out;
 }
 
+std::string HotEngine::Impl::lastLoaded() const {
+  const Unit *unit = nullptr;
+  const Version *newest = nullptr;
+  for (auto &[path, u] : units_)
+    for (const Version &v : u->history)
+      if (!newest || v.loaded_at_ms >= newest->loaded_at_ms) unit = u.get(), newest = &v;
+  if (!newest) return "";
+  std::time_t secs = std::time_t(newest->loaded_at_ms / 1000);
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  char when[64];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03d", int(newest->loaded_at_ms % 1000));
+  return "\n  last loaded: " + unit->path + " version " + std::to_string(newest->number) + " at " +
+         when + millis + " (content " + newest->hash.substr(0, 16) + ")";
+}
+
 Status HotEngine::Impl::guarded(const std::function<void()> &fn, bool fatal_unless_rolled_back) {
   eng::Fault f;
   // A fault in new code unwinds as hot::CrashedInNewCode, blamed (and rolled back) on the
@@ -311,6 +330,7 @@ Status HotEngine::Impl::blameFault(const eng::Fault &f, bool &rolled_back) {
   std::uintptr_t pc = blamedPc(f);
   llvm::orc::JITDylib *jd = pc ? jit_->codeOwner(pc) : nullptr;
   std::string what = eng::describe(f).substr(1); // "crashed with SIGSEGV (address 0x0)"
+  const std::string last = lastLoaded(); // before a rollback changes what is newest
   // Newest first: a running version also runs the bodies it borrowed from older ones.
   auto runs = [&](const Version &v) {
     return v.jd == jd || std::any_of(v.borrowed.begin(), v.borrowed.end(),
@@ -333,11 +353,11 @@ Status HotEngine::Impl::blameFault(const eng::Fault &f, bool &rolled_back) {
         rolled_back = true;
         msg += "; already rolled back to version " + std::to_string(u->current()->number);
       }
-      msg += backtrace(f);
+      msg += backtrace(f) + last;
       message(Severity::Error, msg);
       return Status(ErrorCode::Crashed, msg);
     }
-  std::string msg = what + " outside reloadable code" + backtrace(f);
+  std::string msg = what + " outside reloadable code" + backtrace(f) + last;
   message(Severity::Error, msg);
   return Status(ErrorCode::Crashed, msg);
 }

@@ -1,4 +1,5 @@
 #include "jit/JitStack.h"
+#include "jit/DebuggerRegistration.h"
 
 #include <set>
 
@@ -6,6 +7,7 @@
 #include "llvm/ExecutionEngine/JITLink/JITLink.h"
 #include "llvm/ExecutionEngine/JITLink/x86_64.h"
 #include "llvm/ExecutionEngine/Orc/AbsoluteSymbols.h"
+#include "llvm/ExecutionEngine/Orc/Debugging/ELFDebugObjectPlugin.h"
 #include "llvm/ExecutionEngine/Orc/EHFrameRegistrationPlugin.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"
@@ -315,8 +317,21 @@ static SymbolMap toSymbolMap(ExecutionSession &es, const std::map<std::string, v
 
 std::string JitStack::perfMapPath() { return "/tmp/perf-" + std::to_string(::getpid()) + ".map"; }
 
+/// The GDB JIT interface plugin. ORC finds its registration function among the in-process
+/// executor's bootstrap symbols (libLLVM defines __jit_debug_register_code and the
+/// descriptor gdb and lldb watch).
+static Expected<std::unique_ptr<ObjectLinkingLayer::Plugin>>
+debuggerPlugin(ExecutionSession &es) {
+  Error err = Error::success();
+  auto plugin = std::make_unique<ELFDebugObjectPlugin>(es, /*RequireDebugSections=*/true,
+                                                      /*AutoRegisterCode=*/true, err);
+  if (err) return std::move(err);
+  return std::unique_ptr<ObjectLinkingLayer::Plugin>(std::move(plugin));
+}
+
 Expected<std::unique_ptr<JitStack>> JitStack::create(const std::map<std::string, void *> &runtime,
-                                                     bool perf_map) {
+                                                     JitStackOptions options) {
+  const bool perf_map = options.perf_map;
   initTargetsOnce();
   std::unique_ptr<JitStack> stack(new JitStack());
   auto ranges = std::make_shared<RangePlugin>();
@@ -328,6 +343,7 @@ Expected<std::unique_ptr<JitStack>> JitStack::create(const std::map<std::string,
                                      inconvertibleErrorCode());
   }
   stack->ranges_ = ranges;
+  stack->debugger_ = options.debugger;
   auto archives = std::make_shared<ArchivePlugin>();
   stack->archives_ = archives;
   auto jit = LLJITBuilder()
@@ -336,11 +352,16 @@ Expected<std::unique_ptr<JitStack>> JitStack::create(const std::map<std::string,
                  // running atexit handlers.
                  .setPlatformSetUp(setUpInactivePlatform)
                  .setObjectLinkingLayerCreator(
-                     [ranges, archives](ExecutionSession &es)
+                     [ranges, archives, options](ExecutionSession &es)
                          -> Expected<std::unique_ptr<ObjectLayer>> {
                        auto layer = std::make_unique<ObjectLinkingLayer>(es);
                        layer->addPlugin(ranges);
                        layer->addPlugin(archives);
+                       if (options.debugger) {
+                         auto debug = debuggerPlugin(es);
+                         if (!debug) return debug.takeError();
+                         layer->addPlugin(std::move(*debug));
+                       }
                        // Without it no JIT frame can be unwound: every throw terminates.
                        auto eh = EHFrameRegistrationPlugin::Create(es);
                        if (!eh) return eh.takeError();
@@ -477,6 +498,7 @@ JitStack::lookupState(const std::vector<std::string> &names) {
 }
 
 Error JitStack::removeVersion(JITDylib &jd) {
+  if (debugger_) unregisterDebugObjects(ranges_->of(&jd)); // while its debug objects are mapped
   ranges_->forget(jd);
   return jit_->getExecutionSession().removeJITDylib(jd);
 }

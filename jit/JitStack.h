@@ -20,12 +20,22 @@
 
 namespace hot::jit {
 
+/// What JitStack::create() sets up besides the stack itself.
+struct JitStackOptions {
+  /// Append each linked function to /tmp/perf-<pid>.map (see perfMapPath()).
+  bool perf_map = false;
+  /// Register every linked object that carries DWARF with the GDB JIT interface
+  /// (__jit_debug_register_code) and unregister it when its version is removed, so gdb
+  /// and lldb see each version's functions, lines and frames. Objects without debug
+  /// sections are not registered.
+  bool debugger = false;
+};
+
 class JitStack {
 public:
   /// `runtime` maps names JIT code must see to host addresses (defined in hot.stubs).
-  /// `perf_map`: append each linked function to /tmp/perf-<pid>.map (see perfMapPath()).
   static llvm::Expected<std::unique_ptr<JitStack>>
-  create(const std::map<std::string, void *> &runtime, bool perf_map = false);
+  create(const std::map<std::string, void *> &runtime, JitStackOptions options = {});
   /// perf's JIT symbol file of this process: "/tmp/perf-<pid>.map".
   static std::string perfMapPath();
   ~JitStack();
@@ -51,7 +61,8 @@ public:
   /// Forces every pending definition of hot.state to link.
   llvm::Expected<std::map<std::string, void *>> lookupState(const std::vector<std::string> &names);
 
-  /// Frees a version's code. Callers guarantee no thread runs in it.
+  /// Frees a version's code (and unregisters its debug objects). Callers guarantee no thread
+  /// runs in it, and serialize removals with links.
   llvm::Error removeVersion(llvm::orc::JITDylib &jd);
 
   /// The version JITDylib whose code contains `pc`, or nullptr.
@@ -99,6 +110,7 @@ private:
   llvm::orc::JITDylib *stubs_ = nullptr;
   llvm::orc::JITDylib *state_ = nullptr;
   std::shared_ptr<RangePlugin> ranges_;
+  bool debugger_ = false; ///< JitStackOptions::debugger: unregister objects on removal.
   std::mutex errors_mu_;
   std::string errors_;
 };

@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(cmake make g++ llvm-22-dev libclang-22-dev libclang-cpp22-dev clang-22
       libffi-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
-      libcpp-httplib-dev wrk linux-perf)
+      libcpp-httplib-dev wrk linux-perf gdb lldb-22)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

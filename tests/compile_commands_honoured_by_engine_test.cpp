@@ -41,7 +41,7 @@ int limit() { return kLimit; }
   EXPECT_EQ((*engine)->function<int()>("limit")->operator()(), 9) << "-Iinc honoured";
   EXPECT_EQ((*engine)->function<int()>("bee")->operator()(), 15) << "first duplicate wins";
   bool noted = false;
-  for (auto &m : events.messages) noted |= m.find("appears 2 times") != std::string::npos;
+  for (auto &m : events.messages()) noted |= m.find("appears 2 times") != std::string::npos;
   EXPECT_TRUE(noted);
 }
 

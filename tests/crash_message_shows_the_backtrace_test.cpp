@@ -27,9 +27,14 @@ TEST(CrashBacktrace, NamesEveryJitFrameInnermostFirst) {
                                    "  auto call = [&] { return inner(x > 0 ? nullptr : &x); };\n"
                                    "  return call() + x;\n}\n")
                   .success);
+  std::string loaded_hash = p.engine->history(p.path("middle.cpp")).back().content_hash;
   hot::Status st = p.engine->guarded([&] { (void)outer(1); });
   ASSERT_EQ(st.code(), hot::ErrorCode::Crashed) << st.message();
   const std::string &m = st.message();
+  // The edit the crash may be due to: the version loaded last, when, and which text.
+  EXPECT_NE(m.find("last loaded: " + p.path("middle.cpp") + " version 2 at 20"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("(content " + loaded_hash.substr(0, 16) + ")"), std::string::npos) << m;
   size_t bt = m.find("backtrace:");
   ASSERT_NE(bt, std::string::npos) << m;
   size_t inner = after(m, "#0 0x", bt);

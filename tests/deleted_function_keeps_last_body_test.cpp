@@ -16,7 +16,7 @@ TEST(DeletedFunction, KeepsLastBodyAndIsReported) {
   EXPECT_EQ(doomed(), 42) << "no dangling call: the last body stays mapped";
   EXPECT_FALSE(doomed.current());
   bool reported = false;
-  for (auto &m : p.events.messages) reported |= m.find("doomed()") != std::string::npos;
+  for (auto &m : p.events.messages()) reported |= m.find("doomed()") != std::string::npos;
   EXPECT_TRUE(reported);
   EXPECT_FALSE(p.engine->function<int()>("doomed").ok()) << "new lookups do not find it";
 
@@ -33,7 +33,7 @@ TEST(DeletedFunction, TheWarningNamesTheUnitsThatStillCallIt) {
   ASSERT_TRUE(p.start().ok());
   ASSERT_TRUE(p.edit("a.cpp", "int keep() { return 2; }\n").success);
   std::string warning;
-  for (auto &m : p.events.messages)
+  for (auto &m : p.events.messages())
     if (m.find("'int doomed()' was removed") != std::string::npos) warning = m;
   EXPECT_NE(warning.find("; still called by " + p.path("b.cpp")), std::string::npos) << warning;
   EXPECT_EQ(warning.find("c.cpp"), std::string::npos) << warning;

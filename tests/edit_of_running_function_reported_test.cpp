@@ -35,12 +35,12 @@ TEST(EditOfRunningFunction, IsReportedAndTakesEffectAtTheNextCall) {
   hot::ReloadEvent e = p.edit("loop.cpp", loop(2));
   ASSERT_TRUE(e.success) << e.message;
   bool said = false;
-  for (auto &m : p.events.messages)
+  for (auto &m : p.events.messages())
     said |= m.find("int spin() is running version 1 of " + p.path("loop.cpp") +
                    " on a thread: the new body takes effect at its next call") != std::string::npos;
-  EXPECT_TRUE(said) << (p.events.messages.empty() ? "no message" : p.events.messages.back());
+  EXPECT_TRUE(said) << (p.events.messages().empty() ? "no message" : p.events.messages().back());
   bool about_others = false;
-  for (auto &m : p.events.messages) about_others |= m.find("int stop()") != std::string::npos;
+  for (auto &m : p.events.messages()) about_others |= m.find("int stop()") != std::string::npos;
   EXPECT_FALSE(about_others) << "stop() is not running";
 
   p.fn<void()>("stop")();

@@ -109,7 +109,7 @@ TEST(EngineMessages, AFifoUnitIsRefusedWithoutBlocking) {
   EXPECT_TRUE(e.success) << e.message;
   EXPECT_EQ(p.fn<int()>("a")(), 2);
   bool said = false;
-  for (auto &m : p.events.messages)
+  for (auto &m : p.events.messages())
     said |= m.find(p.path("x.cpp") + ": is a FIFO, not a regular file") != std::string::npos;
   EXPECT_TRUE(said);
 }

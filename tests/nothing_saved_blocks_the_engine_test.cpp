@@ -64,7 +64,7 @@ TEST(NothingSavedBlocks, AFileOfNulBytesIsRefusedAtOnce) {
   for (int i = 0; i < 3000 && !said; ++i) { // the refusal is immediate; wait at most 30 s
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     p.engine->update();
-    for (const std::string &m : p.events.messages)
+    for (const std::string &m : p.events.messages())
       said |= m.find("contains NUL bytes: not a source file") != std::string::npos;
   }
   EXPECT_TRUE(said);

@@ -13,6 +13,6 @@ TEST(RemovedGlobal, IsKeptAndReported) {
   ASSERT_TRUE(p.edit("g.cpp", "int other() { return 1; }\n").success);
   EXPECT_EQ(*total, 9) << "storage still valid";
   bool reported = false;
-  for (auto &m : p.events.messages) reported |= m.find("total") != std::string::npos;
+  for (auto &m : p.events.messages()) reported |= m.find("total") != std::string::npos;
   EXPECT_TRUE(reported);
 }

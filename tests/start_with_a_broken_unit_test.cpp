@@ -28,7 +28,7 @@ TEST(StartWithABrokenUnit, LoadsTheRestAndTheBrokenUnitWhenFixed) {
                               e.code == hot::ErrorCode::CompileError;
   EXPECT_TRUE(compile_error_reported);
   bool said = false;
-  for (auto &m : p.events.messages) said |= m.find("started without") != std::string::npos;
+  for (auto &m : p.events.messages()) said |= m.find("started without") != std::string::npos;
   EXPECT_TRUE(said);
 
   size_t before = p.events.count();

@@ -11,7 +11,7 @@ namespace {
 namespace fs = std::filesystem;
 
 bool saidSomething(hot::test::RecordingListener &events, const std::string &text) {
-  for (auto &m : events.messages)
+  for (auto &m : events.messages())
     if (m.find(text) != std::string::npos) return true;
   return false;
 }
@@ -38,7 +38,7 @@ TEST(WatchedFolderReplaced, TheNewFolderIsWatched) {
   EXPECT_EQ(a(), 2);
   EXPECT_EQ(b(), 10);
   std::string all;
-  for (auto &m : events.messages) all += m + "\n";
+  for (auto &m : events.messages()) all += m + "\n";
   EXPECT_TRUE(saidSomething(events, src + ": the watched folder was moved or deleted")) << all;
   // Later saves in the new folder keep working.
   size_t before = events.count();

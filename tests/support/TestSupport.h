@@ -63,7 +63,12 @@ public:
   }
   void onMessage(hot::Severity, const std::string &m) override {
     std::lock_guard<std::mutex> lock(mu_);
-    messages.push_back(m);
+    messages_.push_back(m);
+  }
+  /// The messages so far (a copy: the engine thread may be adding one).
+  std::vector<std::string> messages() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return messages_;
   }
   /// Waits until at least `n` reload events were seen. Calls `engine.update()` while waiting
   /// when given, so reloads are applied on this (the test's) thread.
@@ -92,9 +97,9 @@ public:
   }
   std::vector<hot::ReloadEvent> reloads;
   std::vector<hot::TierEvent> tiers;
-  std::vector<std::string> messages;
 
 private:
+  std::vector<std::string> messages_;
   std::mutex mu_;
   std::condition_variable cv_;
 };

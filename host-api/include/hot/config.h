@@ -53,6 +53,10 @@ struct Config {
   /// "perf_map": append every JIT function of every version to /tmp/perf-<pid>.map (perf's
   /// JIT symbol file: `perf report` then names them, "f(int) [a.cpp v2]"). `hot run --perf`.
   bool perf_map = false;
+  /// "register_with_debugger": with debug_info, every version is registered through the GDB
+  /// JIT interface as it links (gdb and lldb then set breakpoints in it, name its frames and
+  /// lines) and unregistered when it is retired. false leaves debuggers blind to JIT code.
+  bool register_with_debugger = true;
   /// "cache_dir": also keep units' own preambles on disk ("" = memory only). The shared
   /// system-header PCHs (one per flag set, see docs/ARCHITECTURE.md) stay in memory.
   std::string cache_dir;

@@ -138,6 +138,19 @@ struct VersionInfo {
   bool live = false;         ///< Its code is still mapped (rollback possible without recompiling).
 };
 
+/// One loaded body of a function: where its code is and where it came from (hot call --where).
+struct FunctionPlace {
+  std::string name;                  ///< As written, with parameter types ("game::update(float)").
+  std::string symbol;                ///< Mangled name (the stub's).
+  std::string unit;                  ///< Path of the unit whose version compiled this body.
+  unsigned version = 0;              ///< That version's number.
+  int tier = 0;
+  bool running = false;              ///< Calls reach this body now.
+  std::uintptr_t begin = 0, end = 0; ///< Its machine code: [begin, end).
+  std::string file;                  ///< The function's definition in that version.
+  unsigned line = 0;
+};
+
 /// Engine-wide counters (for tools, tests and the memory benchmark).
 struct EngineStats {
   std::size_t units = 0;
@@ -197,6 +210,9 @@ public:
   /// Calls a function by name with arguments given as text, using its recorded signature
   /// (libffi). Returns the result as text.
   Result<std::string> callByName(std::string_view name, const std::vector<std::string> &args);
+  /// Every mapped body of every function `name` may mean (as for function()), oldest version
+  /// first, the running one marked. NotFound if no loaded function has that name.
+  Result<std::vector<FunctionPlace>> locate(std::string_view name);
 
   /// Runs `fn`; if JIT code faults (SIGSEGV/SIGBUS/SIGFPE/SIGILL, stack overflow included: the
   /// thread gets an alternate signal stack) inside it, rolls the faulting unit back to its
