@@ -63,11 +63,9 @@ bool parseCompileOption(const std::vector<std::string> &args, size_t &i, hot::Co
                         std::string &error) {
   const std::string &a = args[i];
   std::string v;
-  if (a == "--config") {
+  if (a == "--config") { // loaded before every other option (loadConfigOption)
     if (i + 1 >= args.size()) return error = "--config needs a file", true;
-    auto loaded = hot::Config::fromJsonFile(args[++i]);
-    if (!loaded.ok()) return error = loaded.status().message(), true;
-    config = loaded.value();
+    ++i;
     return true;
   }
   if (a == "--compile-commands") {
@@ -89,8 +87,26 @@ bool parseCompileOption(const std::vector<std::string> &args, size_t &i, hot::Co
   return false;
 }
 
+/// The --config file's settings, so that options given on the command line, before or after
+/// it, apply on top of them. Without one, `defaults`.
+bool loadConfigOption(const std::vector<std::string> &args, hot::Config &config,
+                      std::string &error) {
+  for (size_t i = 0; i + 1 < args.size() && args[i] != "--"; ++i) {
+    if (args[i] != "--config") continue;
+    auto loaded = hot::Config::fromJsonFile(args[i + 1]);
+    if (!loaded.ok()) return error = loaded.status().message(), false;
+    config = loaded.value();
+  }
+  return true;
+}
+
 int runCommand(const std::vector<std::string> &args) {
   hot::Config config;
+  if (std::string error; !loadConfigOption(args, config, error))
+    return std::fprintf(stderr, "hot run: %s\n", error.c_str()), 2;
+  // A fault nothing catches (on a thread the program made without pthread_create) is still
+  // reported; supervised threads report their own.
+  config.crash_report = true;
   std::vector<std::string> inputs, program_args;
   bool json = false, quiet = false, stats = false;
   for (size_t i = 0; i < args.size(); ++i) {

@@ -104,6 +104,7 @@ private:
         {"reuse_inline_code", boolean(c.reuse_inline_code)},
         {"perf_map", boolean(c.perf_map)},
         {"register_with_debugger", boolean(c.register_with_debugger)},
+        {"crash_report", boolean(c.crash_report)},
         {"cache_dir", string(c.cache_dir)},
         {"history", unsignedInt(c.history, kMaxHistory)},
         {"compile_threads", unsignedInt(c.compile_threads, kMaxCompileThreads)},
@@ -304,6 +305,7 @@ std::string Config::toJson() const {
   j["reuse_inline_code"] = reuse_inline_code;
   j["perf_map"] = perf_map;
   j["register_with_debugger"] = register_with_debugger;
+  j["crash_report"] = crash_report;
   j["cache_dir"] = cache_dir;
   j["history"] = history;
   j["compile_threads"] = compile_threads;

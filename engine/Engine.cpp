@@ -92,6 +92,8 @@ Status HotEngine::Impl::init() {
     if (!fe) return Status(ErrorCode::Internal, llvm::toString(fe.takeError()));
     frontends_.push_back(std::move(*fe));
   }
+  if (config_.crash_report)
+    crash_reporter_ = eng::CrashReporter::start([this](const eng::Fault &f) { return fatalReport(f); });
   eng::addLibrarySearchDirs(config_.library_dirs); // unresolved symbols name their library
   for (const std::string &lib : config_.libraries)
     if (Status st = loadLibrary(lib); !st.ok()) return st;
@@ -323,6 +325,7 @@ bool HotEngine::Impl::stop(unsigned wait_ms) {
 HotEngine::Impl::~Impl() {
   // stop() has ended the engine thread. Static destructors run while every version's code is
   // still mapped, newest first.
+  crash_reporter_.reset(); // its reports read the tables below
   rt::runDestructors(dso_handle_);
   pending_.reset(); // a linked transaction never applied holds trackers of the session
   jit_.reset();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/CompileCommands.h"
+#include "engine/CrashReport.h"
 #include "engine/Guard.h"
 #include "engine/Watcher.h"
 #include "frontend/Frontend.h"
@@ -190,6 +191,8 @@ public:
   /// symbol), "" if none were captured. With mu_.
   /// `pending`: a version not applied yet (its initializer faulted) whose frames may be there.
   std::string backtrace(const eng::Fault &f, const Version *pending = nullptr);
+  /// The report of a fault that ends the process (runs on the reporter thread).
+  std::string fatalReport(const eng::Fault &f);
   /// "\n  last loaded: <unit> version N at <local time> (content <hash>)", or "".
   std::string lastLoaded() const;
   std::string frameName(std::uintptr_t pc, const Version *pending);
@@ -274,6 +277,9 @@ private:
                                          ///< JitStack::dsoHandle()).
   std::unique_ptr<jit::StubTable> stubs_;
   std::unique_ptr<jit::JitStack> jit_;
+  /// Config::crash_report: names the frames of a fault nothing catches (engine/CrashReport.h).
+  /// Declared after jit_ so that it stops first.
+  std::unique_ptr<eng::CrashReporter> crash_reporter_;
   std::vector<std::unique_ptr<fe::Frontend>> frontends_;
   std::unique_ptr<eng::Watcher> watcher_;
   std::unique_ptr<eng::CompileDatabase> database_; ///< From config.compile_commands.

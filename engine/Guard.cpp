@@ -11,6 +11,7 @@
 #include "llvm/Demangle/Demangle.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <csetjmp>
 #include <csignal>
@@ -75,6 +76,22 @@ _Unwind_Reason_Code collectFrame(_Unwind_Context *ctx, void *arg) {
 
 [[noreturn]] void jumpToCatchFaults() { siglongjmp(*t_jump, 1); }
 
+std::atomic<FatalHook> g_fatal_hook{nullptr};
+
+/// Hands a fault no catchFaults() catches to the fatal hook, once per process.
+void lastWord(int sig, siginfo_t *info, void *ctx) {
+  static std::atomic<bool> said{false};
+  FatalHook hook = g_fatal_hook.load();
+  if (!hook || said.exchange(true)) return;
+  static Fault fault; // not on the (alternate) stack: 32 frames are large for it
+  auto *uc = static_cast<ucontext_t *>(ctx);
+  fault = {sig, std::uintptr_t(uc->uc_mcontext.gregs[REG_RIP]),
+           std::uintptr_t(uc->uc_mcontext.gregs[REG_RSP]),
+           reinterpret_cast<std::uintptr_t>(info->si_addr)};
+  _Unwind_Backtrace(collectFrame, &fault);
+  hook(fault);
+}
+
 /// Records the fault and its frames (on the alternate stack, so a stack overflow has room),
 /// then returns into the unwind (guarded calls) or jumps back to the innermost catchFaults().
 void jumpBack(int sig, siginfo_t *info, void *ctx) {
@@ -89,6 +106,7 @@ void jumpBack(int sig, siginfo_t *info, void *ctx) {
 
 void onFault(int sig, siginfo_t *info, void *ctx) {
   if (t_jump) return jumpBack(sig, info, ctx);
+  lastWord(sig, info, ctx);
   // Not ours: restore what was there and return; the instruction faults again and the
   // previous handler (or the default action) deals with it.
   sigaction(sig, &g_previous[sig], nullptr);
@@ -98,6 +116,7 @@ void onFault(int sig, siginfo_t *info, void *ctx) {
 /// a handler that is not ours must be called here, not reinstalled.
 void onAbort(int sig, siginfo_t *info, void *ctx) {
   if (t_jump && t_abort_and_exit) jumpBack(sig, info, ctx);
+  if (!t_jump) lastWord(sig, info, ctx);
   const struct sigaction &prev = g_previous[SIGABRT];
   if (prev.sa_flags & SA_SIGINFO) {
     if (prev.sa_sigaction) prev.sa_sigaction(sig, info, ctx);
@@ -120,6 +139,11 @@ void installHandlers() {
 }
 
 } // namespace
+
+void setFatalHook(FatalHook hook) {
+  installHandlers();
+  g_fatal_hook.store(hook);
+}
 
 bool catchFaults(const std::function<void()> &fn, Fault &out, bool abort_and_exit) {
   installHandlers();
@@ -236,7 +260,6 @@ std::string HotEngine::Impl::faultSite(const eng::Fault &f, const Version &v) {
 
 std::string HotEngine::Impl::functionName(std::uintptr_t pc, const Version &v) {
   std::string name = jit_->functionAt(pc);
-
   if (name.empty()) return "a function without a name";
   llvm::StringRef sym(name);
   sym.consume_front("__hot_body.");
@@ -257,11 +280,10 @@ std::string HotEngine::Impl::frameName(std::uintptr_t pc, const Version *pending
   for (auto &[path, u] : units_)
     for (const Version &h : u->history)
       if (h.jd == jd) v = &h;
-  // The JITDylib is named "<unit path>@v<number>".
-  llvm::StringRef name(jd->getName());
-  auto [unit, number] = name.rsplit("@v");
-  std::string where = " [" + std::filesystem::path(unit.str()).filename().string() + " version " +
-                      number.str() + "]";
+  std::string file, number;
+  std::string where = jit::JitStack::splitVersionName(jd->getName(), file, number)
+                          ? " [" + file + " version " + number + "]"
+                          : "";
   return (v ? functionName(pc, *v) : "a function") + where;
 }
 
@@ -300,6 +322,26 @@ std::string HotEngine::Impl::lastLoaded() const {
   std::snprintf(millis, sizeof millis, ".%03d", int(newest->loaded_at_ms % 1000));
   return "\n  last loaded: " + unit->path + " version " + std::to_string(newest->number) + " at " +
          when + millis + " (content " + newest->hash.substr(0, 16) + ")";
+}
+
+std::string HotEngine::Impl::fatalReport(const eng::Fault &f) {
+  std::string what = eng::describe(f).substr(1); // "crashed with SIGSEGV (address 0x0)"
+  // The faulting thread may hold the lock (a fault in the engine itself): wait a while only.
+  std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
+  for (int i = 0; i < 100 && !lock.try_lock(); ++i) usleep(10000);
+  if (!lock.owns_lock())
+    return std::string("hotengine: fatal: the program ") + what +
+           " (the engine is busy: its frames cannot be named)\n";
+  std::uintptr_t pc = blamedPc(f);
+  llvm::orc::JITDylib *jd = pc ? jit_->codeOwner(pc) : nullptr;
+  std::string head = what + " outside reloadable code";
+  for (auto &[path, u] : units_)
+    for (const Version &v : u->history)
+      if (jd && v.jd == jd)
+        head = path + ": version " + std::to_string(v.number) + " " + what + " in " +
+               functionName(pc, v);
+  return "hotengine: fatal: " + head + backtrace(f) + lastLoaded() +
+         "\n  nothing catches it on this thread (guarded()): the process ends\n";
 }
 
 Status HotEngine::Impl::guarded(const std::function<void()> &fn, bool fatal_unless_rolled_back) {

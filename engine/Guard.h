@@ -30,6 +30,13 @@ struct Fault {
 /// are abandoned without running destructors; locks they held stay held.
 [[nodiscard]] bool catchFaults(const std::function<void()> &fn, Fault &out, bool abort_and_exit);
 
+/// The last word on a fault no catchFaults() catches: called on the faulting thread inside
+/// the signal handler (with the fault and its frames) before the fault takes the course it
+/// would have without the engine (the previous handler, or the default action). Must be
+/// async-signal-safe. nullptr removes it. Installs the engine's fault handlers.
+using FatalHook = void (*)(const Fault &);
+void setFatalHook(FatalHook hook);
+
 /// Called by the runtime's exit()/abort-family wrappers for JIT code: returns only if the
 /// calling thread is not inside catchFaults(..., abort_and_exit = true).
 void exitCalled(const char *which, int status);

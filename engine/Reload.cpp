@@ -498,8 +498,8 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
       if (!rt) return Status(ErrorCode::LinkError, llvm::toString(rt.takeError()));
       s.data_tracker = *rt;
     }
-    std::string name = s.unit->path + "@v" + std::to_string(s.version.number);
-    auto jd = jit_->addVersion(name, std::move(s.code_obj), s.reused);
+    auto jd = jit_->addVersion(jit::JitStack::versionName(s.unit->path, s.version.number),
+                               std::move(s.code_obj), s.reused);
     if (!jd) return Status(ErrorCode::LinkError, llvm::toString(jd.takeError()));
     s.jd = *jd;
     s.link_ms = msSince(start);

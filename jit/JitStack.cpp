@@ -150,10 +150,8 @@ private:
   /// name tells versions apart (the same function at several addresses over time).
   void writePerfMap(JITDylib &jd, const std::vector<PendingName> &names,
                     const std::set<const jitlink::Block *> &kept) {
-    llvm::StringRef unit = jd.getName();
-    std::string where;
-    if (auto [path, number] = unit.rsplit("@v"); !number.empty())
-      where = " [" + llvm::sys::path::filename(path).str() + " v" + number.str() + "]";
+    std::string where, file, number;
+    if (splitVersionName(jd.getName(), file, number)) where = " [" + file + " v" + number + "]";
     for (const PendingName &n : names) {
       if (!kept.count(n.block)) continue;
       llvm::StringRef name(n.name);
@@ -313,6 +311,18 @@ static SymbolMap toSymbolMap(ExecutionSession &es, const std::map<std::string, v
   for (auto &[name, addr] : syms)
     map[es.intern(name)] = {ExecutorAddr::fromPtr(addr), JITSymbolFlags::Exported};
   return map;
+}
+
+std::string JitStack::versionName(const std::string &unit, unsigned number) {
+  return unit + "@v" + std::to_string(number);
+}
+
+bool JitStack::splitVersionName(StringRef name, std::string &file_name, std::string &number) {
+  auto [unit, digits] = name.rsplit("@v");
+  if (digits.empty() || digits.find_first_not_of("0123456789") != StringRef::npos) return false;
+  file_name = sys::path::filename(unit).str();
+  number = digits.str();
+  return true;
 }
 
 std::string JitStack::perfMapPath() { return "/tmp/perf-" + std::to_string(::getpid()) + ".map"; }

@@ -36,6 +36,11 @@ public:
   /// `runtime` maps names JIT code must see to host addresses (defined in hot.stubs).
   static llvm::Expected<std::unique_ptr<JitStack>>
   create(const std::map<std::string, void *> &runtime, JitStackOptions options = {});
+  /// The name of the JITDylib of version `number` of `unit`: "<unit path>@v<number>".
+  static std::string versionName(const std::string &unit, unsigned number);
+  /// What a versionName() holds: the unit's file name and the version number as text.
+  /// False for other JITDylibs (hot.stubs, hot.state).
+  static bool splitVersionName(llvm::StringRef name, std::string &file_name, std::string &number);
   /// perf's JIT symbol file of this process: "/tmp/perf-<pid>.map".
   static std::string perfMapPath();
   ~JitStack();

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 #include "RunProcess.h"
@@ -77,4 +78,29 @@ int main() { spinFor(1500); return 0; }
     GTEST_SKIP() << "perf record is not allowed here (perf_event_paranoid, container): " << rec.out;
   auto rep = hot::test::runCommand("perf report -i " + data + " --stdio --sort symbol 2>&1");
   EXPECT_NE(rep.out.find("spinFor(int) [spin.cpp v1]"), std::string::npos) << rep.out;
+}
+
+TEST(PerfMap, TierOneRecompilesAreListedToo) {
+  std::remove(perfMap(::getpid()).c_str());
+  hot::Config c;
+  c.perf_map = true;
+  c.tiering.enabled = true;
+  c.tiering.call_threshold = 1000;
+  hot::test::LiveProject p(c);
+  p.write("hot.cpp", "long work(long n) { long s = 0; for (long i = 0; i < n; ++i) s += i; return s; }\n");
+  ASSERT_TRUE(p.start().ok());
+  auto work = p.fn<long(long)>("work");
+  bool tier1 = false;
+  for (int i = 0; i < 6000 && !tier1; ++i) {
+    for (int j = 0; j < 100; ++j) work(10);
+    p.engine->update();
+    tier1 = !p.events.tiers().empty() && p.engine->history(p.path("hot.cpp")).back().tier == 1;
+    if (!tier1) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(tier1) << "the unit never reached tier 1";
+  unsigned version = p.engine->history(p.path("hot.cpp")).back().version;
+  std::string shown = "work(long) [hot.cpp v" + std::to_string(version) + "]";
+  std::string map = hot::test::readText(perfMap(::getpid()));
+  EXPECT_FALSE(lineAt(map, reinterpret_cast<void *>(work.target()), shown).empty()) << shown << "\n" << map;
+  std::remove(perfMap(::getpid()).c_str());
 }

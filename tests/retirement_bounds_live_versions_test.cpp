@@ -21,15 +21,10 @@ TEST(Retirement, ThousandReloadsKeepABoundedNumberOfVersions) {
   }
   // A scan that a busy thread did not answer in time defers retirement for a second (the
   // versions stay mapped meanwhile): give the safe point a few chances.
-  auto st = p.engine->stats();
   // The stack scan is conservative: a stale word in a live frame of this thread can still name
   // one older version's code, which then stays mapped. Bounded is the point, not exact.
   constexpr unsigned kBound = 3u + 2u;
-  for (int i = 0; i < 200 && st.live_versions > kBound; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    p.engine->update();
-    st = p.engine->stats();
-  }
+  auto st = p.settleLiveVersions(kBound);
   EXPECT_LE(st.live_versions, kBound);
   EXPECT_EQ(st.stubs, stubs_after_first) << "stubs are per symbol, never per version";
   EXPECT_LE(p.engine->history(p.path("r.cpp")).size(), 3u);

@@ -26,7 +26,7 @@ bool callUntilTierUp(hot::test::LiveProject &p, hot::Function<long(long)> &work)
   for (int i = 0; i < 6000; ++i) {
     for (int j = 0; j < 100; ++j) work(10);
     p.engine->update();
-    if (!p.events.tiers.empty() && tierOf(*p.engine, p.path("w.cpp")) == 1) return true;
+    if (!p.events.tiers().empty() && tierOf(*p.engine, p.path("w.cpp")) == 1) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;
@@ -46,10 +46,10 @@ TEST(Tiering, HotUnitMovesToTierOneAndBackOnEdit) {
   long expected = work(1000);
 
   ASSERT_TRUE(callUntilTierUp(p, work));
-  EXPECT_EQ(p.events.tiers[0].from_tier, 0);
-  EXPECT_EQ(p.events.tiers[0].to_tier, 1);
-  ASSERT_FALSE(p.events.tiers[0].functions.empty());
-  EXPECT_NE(p.events.tiers[0].functions[0].find("work"), std::string::npos);
+  EXPECT_EQ(p.events.tiers()[0].from_tier, 0);
+  EXPECT_EQ(p.events.tiers()[0].to_tier, 1);
+  ASSERT_FALSE(p.events.tiers()[0].functions.empty());
+  EXPECT_NE(p.events.tiers()[0].functions[0].find("work"), std::string::npos);
   EXPECT_EQ(work(1000), expected) << "identical results at tier 1";
   long before = calls();
   work(1);
@@ -72,6 +72,6 @@ TEST(Tiering, DisabledMeansNoTierChange) {
     p.engine->update();
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_TRUE(p.events.tiers.empty());
+  EXPECT_TRUE(p.events.tiers().empty());
   EXPECT_EQ(tierOf(*p.engine, p.path("w.cpp")), 0);
 }

@@ -58,7 +58,7 @@ public:
   }
   void onTierChange(const hot::TierEvent &e) override {
     std::lock_guard<std::mutex> lock(mu_);
-    tiers.push_back(e);
+    tiers_.push_back(e);
     cv_.notify_all();
   }
   void onMessage(hot::Severity, const std::string &m) override {
@@ -95,11 +95,16 @@ public:
     std::lock_guard<std::mutex> lock(mu_);
     return {reloads.begin() + long(std::min(n, reloads.size())), reloads.end()};
   }
+  /// The tier changes so far (a copy: the engine thread may be adding one).
+  std::vector<hot::TierEvent> tiers() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return tiers_;
+  }
   std::vector<hot::ReloadEvent> reloads;
-  std::vector<hot::TierEvent> tiers;
 
 private:
   std::vector<std::string> messages_;
+  std::vector<hot::TierEvent> tiers_;
   std::mutex mu_;
   std::condition_variable cv_;
 };
@@ -146,6 +151,19 @@ public:
   template <typename Sig> hot::Function<Sig> fn(const std::string &name) {
     auto f = engine->function<Sig>(name);
     return f.ok() ? f.value() : hot::Function<Sig>();
+  }
+
+  /// Applies and retires (update()) until at most `bound` versions are mapped or `timeout_ms`
+  /// passes; returns the stats then. Retirement waits for no thread to run old code, and a
+  /// scan a busy thread did not answer defers it for a second.
+  hot::EngineStats settleLiveVersions(std::size_t bound, int timeout_ms = 10000) {
+    auto st = engine->stats();
+    for (int waited = 0; waited < timeout_ms && st.live_versions > bound; waited += 50) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      engine->update();
+      st = engine->stats();
+    }
+    return st;
   }
 
   TempDir dir;

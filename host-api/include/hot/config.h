@@ -57,6 +57,12 @@ struct Config {
   /// JIT interface as it links (gdb and lldb then set breakpoints in it, name its frames and
   /// lines) and unregistered when it is retired. false leaves debuggers blind to JIT code.
   bool register_with_debugger = true;
+  /// "crash_report": a fault (or abort()) that nothing catches, on any thread, is reported
+  /// before the process ends as it would have: the signal, then the unit, version, function
+  /// and file:line of each JIT frame, the host frames, and the version loaded last. Installs
+  /// SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGABRT handlers that chain to the host's (a host whose own
+  /// handler recovers from such faults should leave this off). `hot run` turns it on.
+  bool crash_report = false;
   /// "cache_dir": also keep units' own preambles on disk ("" = memory only). The shared
   /// system-header PCHs (one per flag set, see docs/ARCHITECTURE.md) stay in memory.
   std::string cache_dir;
