@@ -35,8 +35,10 @@ struct Timing {
   double ms = 0, cpu_s = 0;
 };
 
-Timing timeEngineLoad(const TempDir &dir) {
-  auto created = hot::HotEngine::create();
+Timing timeEngineLoad(const TempDir &dir, const std::string &cache_dir = "") {
+  hot::Config config;
+  config.cache_dir = cache_dir;
+  auto created = hot::HotEngine::create(config);
   if (!created.ok()) throw Failure("HotEngine::create: " + created.status().message());
   std::unique_ptr<hot::HotEngine> engine = std::move(created.value());
   double cpu = cpuSeconds(RUSAGE_SELF);
@@ -75,6 +77,10 @@ Json runLoad(const Options &opts) {
   std::fprintf(stderr, "hot bench: load: %u units...\n", opts.units);
   Timing engine_t = timeEngineLoad(engine_dir);
   Timing make_t = timeMake(make_dir);
+  // Start-up with the persistent cache: the first start fills it, the next reads it back.
+  TempDir cache("load-cache");
+  Timing filling = timeEngineLoad(engine_dir, cache.path().string());
+  Timing warm = timeEngineLoad(engine_dir, cache.path().string());
   Json engine = throughput(engine_t, opts.units), make = throughput(make_t, opts.units);
   engine["compile_threads"] = std::max(1u, std::thread::hardware_concurrency());
   make["command"] = "make -j2 -s (clang++-22 -std=c++20 -O0 -fPIC -c per unit)";
@@ -83,6 +89,10 @@ Json runLoad(const Options &opts) {
               {"hotengine_watch", engine},
               {"make_j2", make},
               {"speedup", make_t.ms / engine_t.ms},
+              {"cold_start_filling_cache", throughput(filling, opts.units)},
+              {"warm_start", throughput(warm, opts.units)},
+              {"warm_over_cold", warm.ms / engine_t.ms},
+              {"filling_over_cold", filling.ms / engine_t.ms},
               {"cpu_ratio", make_t.cpu_s / engine_t.cpu_s}};
 }
 
@@ -97,8 +107,12 @@ void printLoad(const Json &j, std::FILE *out) {
   };
   row("hotengine watch() (compile + link)", e);
   row("make -j2, clang++ -c -O0 -fPIC", m);
+  row("hotengine, cold, filling cache_dir", j["cold_start_filling_cache"]);
+  row("hotengine, warm (unchanged, cached)", j["warm_start"]);
   std::fprintf(out, "  hotengine: %.2fx the throughput of make -j2 (%.2fx less CPU)\n",
                j["speedup"].get<double>(), j["cpu_ratio"].get<double>());
+  std::fprintf(out, "  warm start: %.2fx of the cold start's time (filling the cache: %.2fx)\n",
+               j["warm_over_cold"].get<double>(), j["filling_over_cold"].get<double>());
 }
 
 } // namespace hot::cli::bench

@@ -11,6 +11,7 @@ namespace hot::cli {
 int runCommand(const std::vector<std::string> &args);   ///< hot run (cli/Run.cpp)
 int benchCommand(const std::vector<std::string> &args); ///< hot bench (cli/Bench.cpp)
 int callCommand(const std::vector<std::string> &args);  ///< hot call (cli/Call.cpp)
+int cacheCommand(const std::vector<std::string> &args); ///< hot cache (cli/Cache.cpp)
 
 /// Prints reload events and engine messages to stderr, human-readable or as JSON lines.
 class EventPrinter : public hot::Listener {

@@ -34,7 +34,7 @@ void EventPrinter::onReload(const hot::ReloadEvent &e) {
           {"message", e.message}, {"compile_ms", e.compile_ms}, {"link_ms", e.link_ms},
           {"transaction", e.transaction}, {"tier", e.tier}, {"diagnostics", diags},
           {"waiting_for", e.waiting_for}, {"partial", e.partial},
-          {"reused_functions", e.reused_functions},
+          {"reused_functions", e.reused_functions}, {"from_cache", e.from_cache},
           {"phases", {{"header_cache_ms", e.phases.header_cache},
                       {"frontend_ms", e.phases.frontend},
                       {"transform_ms", e.phases.transform},

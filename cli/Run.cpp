@@ -29,7 +29,11 @@ options:
   -l NAME, -L DIR          load a library for the program (also -lNAME, -LDIR)
   --json                   engine events as JSON lines on stderr
   --quiet                  only print errors
-  --stats                  print each unit's version and tier when the program exits
+  --stats                  print each unit's version and tier when the program exits, and
+                           how many units the cache answered
+  --no-cache               compile every unit (default: units an earlier run compiled with
+                           the same text, flags and headers are read back from
+                           $XDG_CACHE_HOME/hotengine or ~/.cache/hotengine; see hot cache)
   --tiering                recompile hot units at -O2 in the background
   --perf                   name JIT functions for perf (/tmp/perf-PID.map)
   -h, --help               this text
@@ -107,6 +111,7 @@ int runCommand(const std::vector<std::string> &args) {
   // A fault nothing catches (on a thread the program made without pthread_create) is still
   // reported; supervised threads report their own.
   config.crash_report = true;
+  if (config.cache_dir.empty()) config.cache_dir = hot::Config::defaultCacheDir(); // --no-cache: ""
   std::vector<std::string> inputs, program_args;
   bool json = false, quiet = false, stats = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -120,6 +125,7 @@ int runCommand(const std::vector<std::string> &args) {
     if (a == "--json") json = true;
     else if (a == "--quiet") quiet = true;
     else if (a == "--stats") stats = true;
+    else if (a == "--no-cache") config.cache_dir.clear();
     else if (parseCompileOption(args, i, config, error)) {
       if (!error.empty()) return std::fprintf(stderr, "hot run: %s\n", error.c_str()), 2;
     } else if (!a.empty() && a[0] == '-')
@@ -174,10 +180,16 @@ int runCommand(const std::vector<std::string> &args) {
     return 1;
   }
   std::fflush(stdout);
-  if (stats)
+  if (stats) {
     for (const hot::UnitInfo &u : engine->units())
       std::fprintf(stderr, "hot: %s: version %u, tier %d%s\n", u.path.c_str(), u.version, u.tier,
                    u.failed ? " (last edit failed)" : "");
+    hot::EngineStats st = engine->stats();
+    if (!config.cache_dir.empty())
+      std::fprintf(stderr, "hot: cache %s: %llu read back, %llu compiled, %llu corrupt\n",
+                   config.cache_dir.c_str(), (unsigned long long)st.cache_hits,
+                   (unsigned long long)st.cache_misses, (unsigned long long)st.cache_corrupt);
+  }
   return status.value();
 }
 

@@ -15,6 +15,8 @@ commands:
                       hot-reload every edit while it runs (hot run --help)
   call NAME [ARG...]  call a function of a running `hot run` by name (hot call --help)
   bench [options]     measure call costs and edit-to-effect latency (hot bench --help)
+  cache path|stats|clear
+                      the compiled units hot run reads back at start (hot cache --help)
 
 options:
   -h, --help          this text
@@ -37,6 +39,7 @@ int main(int argc, char **argv) {
   if (cmd == "run") return hot::cli::runCommand(args);
   if (cmd == "bench") return hot::cli::benchCommand(args);
   if (cmd == "call") return hot::cli::callCommand(args);
+  if (cmd == "cache") return hot::cli::cacheCommand(args);
   std::fprintf(stderr, "hot: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -106,6 +106,7 @@ private:
         {"register_with_debugger", boolean(c.register_with_debugger)},
         {"crash_report", boolean(c.crash_report)},
         {"cache_dir", string(c.cache_dir)},
+        {"cache_max_mb", unsignedInt(c.cache_max_mb, 1000000)},
         {"history", unsignedInt(c.history, kMaxHistory)},
         {"compile_threads", unsignedInt(c.compile_threads, kMaxCompileThreads)},
         {"track_system_headers", boolean(c.track_system_headers)},
@@ -307,6 +308,7 @@ std::string Config::toJson() const {
   j["register_with_debugger"] = register_with_debugger;
   j["crash_report"] = crash_report;
   j["cache_dir"] = cache_dir;
+  j["cache_max_mb"] = cache_max_mb;
   j["history"] = history;
   j["compile_threads"] = compile_threads;
   j["track_system_headers"] = track_system_headers;
@@ -337,4 +339,13 @@ const char *toString(ErrorCode code) {
   return "unknown error";
 }
 
+} // namespace hot
+
+namespace hot {
+std::string Config::defaultCacheDir() {
+  const char *xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg && *xdg == '/') return std::string(xdg) + "/hotengine";
+  const char *home = std::getenv("HOME");
+  return home && *home ? std::string(home) + "/.cache/hotengine" : std::string();
+}
 } // namespace hot

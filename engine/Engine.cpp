@@ -1,6 +1,7 @@
 // HotEngine: the public face, the engine thread, lookups and history.
 #include "engine/BuildLinkLibraries.h"
 #include "engine/EngineImpl.h"
+#include "frontend/UnitCache.h"
 #include "engine/LibraryHint.h"
 #include "engine/Runtime.h"
 #include "engine/Util.h"
@@ -809,6 +810,10 @@ EngineStats HotEngine::Impl::stats() const {
   st.stubs = stubs_->size();
   st.state_entries = state_.size();
   for (auto &r : jit_->codeRanges(nullptr)) st.code_bytes += r.second - r.first;
+  const auto &cache = fe::detail::unitCacheCounters();
+  st.cache_hits = cache.hits;
+  st.cache_misses = cache.misses;
+  st.cache_corrupt = cache.corrupt;
   return st;
 }
 

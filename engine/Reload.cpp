@@ -6,6 +6,7 @@
 //              old unload hooks, bind new stubs, run new initializers, migrations,
 //              redirect stubs, new load hooks, commit tables, retire old code.
 #include "engine/EngineImpl.h"
+#include "frontend/UnitCache.h"
 #include "engine/CompileWatchdog.h"
 #include "engine/LibraryHint.h"
 #include "engine/Runtime.h"
@@ -205,6 +206,8 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     job.track_system_headers = config_.track_system_headers;
     job.use_header_cache = config_.header_cache;
     job.cache_dir = config_.cache_dir;
+    job.cache_units = true;
+    job.cache_max_bytes = std::uint64_t(std::max(1u, config_.cache_max_mb)) << 20;
     job.share_system_headers = true;
     std::shared_ptr<eng::CompileWatchdog::Watched> watched = watchdog.watch();
     job.cancel = &watched->cancel;
@@ -439,11 +442,23 @@ void HotEngine::Impl::codegenAll(Transaction &tx) {
     Staged &s = *tx.units[i];
     auto start = Clock::now();
     bool native = s.tier > 0 && config_.tiering.native_cpu;
-    fe::optimizeModule(*s.compiled.module, s.opt_level);
-    s.phases.optimize = msSince(start);
-    auto obj = fe::emitObject(*s.compiled.module, s.opt_level, native);
-    if (obj) s.code_obj = std::move(*obj);
-    else tx.status = Status(ErrorCode::Internal, llvm::toString(obj.takeError()));
+    // An earlier run may have compiled this very module (cache_dir): its object is reused.
+    std::string key;
+    if (!config_.cache_dir.empty()) {
+      fe::detail::canonicalizeDeclarations(*s.compiled.module);
+      key = fe::detail::objectKey(*s.compiled.module, s.opt_level, native);
+    }
+    if (!key.empty()) s.code_obj = fe::detail::loadObject(config_.cache_dir, key);
+    if (!s.code_obj) {
+      fe::optimizeModule(*s.compiled.module, s.opt_level);
+      s.phases.optimize = msSince(start);
+      auto obj = fe::emitObject(*s.compiled.module, s.opt_level, native);
+      if (obj) s.code_obj = std::move(*obj);
+      else tx.status = Status(ErrorCode::Internal, llvm::toString(obj.takeError()));
+      if (s.code_obj && !key.empty())
+        fe::detail::storeObject(config_.cache_dir, key, *s.code_obj,
+                                std::uint64_t(std::max(1u, config_.cache_max_mb)) << 20);
+    }
     if (s.data) {
       auto dobj = fe::emitObject(*s.data, 0, false);
       if (dobj) s.data_obj = std::move(*dobj);
@@ -897,6 +912,7 @@ void HotEngine::Impl::report(Transaction &tx, const Status &status) {
     e.tier = s->tier;
     e.partial = s->compiled.patch;
     e.reused_functions = unsigned(s->reused.size());
+    e.from_cache = s->compiled.from_cache;
     to->onReload(e);
   }
 }

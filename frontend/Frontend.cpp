@@ -1,6 +1,7 @@
 // In-process clang: driver-derived cc1 flags -> CompilerInvocation -> IR module + metadata.
 #include "frontend/ReuseInstantiations.h"
 #include "frontend/Frontend.h"
+#include "frontend/UnitCache.h"
 
 #include <algorithm>
 #include <chrono>
@@ -321,6 +322,9 @@ bool runInvocation(std::shared_ptr<clang::CompilerInvocation> inv, const Compile
     if (r.patch) r.replaced = plan->replaced;
     r.bodies_only = r.patch && !plan->declarations && plan->headers.empty();
     r.bodies_changed = r.patch ? plan->changed + outline.emittedByHeaders() : 0;
+    if (job.cache_units && !job.cache_dir.empty() && !r.patch)
+      for (detail::ReadFile &f : detail::filesRead(c.getSourceManager(), pre))
+        r.files_read.emplace_back(std::move(f.path), f.hash);
   };
   Canceller cancel(job.cancel);
   // Only a body-only plan may skip instantiations: declarations mean what they meant.
@@ -457,7 +461,42 @@ bool covers(const std::vector<std::string> &all, const std::vector<std::string> 
 /// stale or missing and the unit's system prefix is known (from an earlier compile, or guessed
 /// from its leading <...> includes with `share_system_headers`), the shared PCH of those
 /// headers stands in (see SystemPrefix.cpp); otherwise the unit's preamble is built.
+/// A first compile (no base) that can be read back from the cache, or stored in it.
+static bool cacheable(const CompileJob &job) {
+  return job.cache_units && !job.cache_dir.empty() && !job.base;
+}
+
+static void storeInCache(const CompileJob &job, const std::string &key, CompileResult &r) {
+  if (!r.module || r.patch || r.from_cache || hasError(r.diagnostics)) return;
+  std::vector<detail::ReadFile> files;
+  for (const auto &[path, hash] : r.files_read) files.push_back({path, hash});
+  detail::UnitCache(job.cache_dir).store(key, r, files, job.cache_max_bytes);
+}
+
 CompileResult Frontend::compile(const CompileJob &job) {
+  auto start = std::chrono::steady_clock::now();
+  std::string unit_key, cache_warning;
+  if (cacheable(job)) {
+    const Cc1Command &cc1 = state_->cc1For(driverArgv(state_->clangxx, job));
+    if (cc1.ok) unit_key = detail::UnitCache::key(State::cacheKey(cc1), job);
+    if (!unit_key.empty())
+      if (auto hit = detail::UnitCache(job.cache_dir).load(unit_key, cache_warning)) {
+        hit->frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        return std::move(*hit);
+      }
+  }
+  CompileResult r = compileFromSource(job);
+  if (!cache_warning.empty()) {
+    Diagnostic d{job.path, 0, 0, Severity::Warning, cache_warning, ""};
+    d.formatted = formatDiagnostic(d);
+    r.diagnostics.push_back(std::move(d));
+  }
+  if (!unit_key.empty()) storeInCache(job, unit_key, r);
+  r.frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+CompileResult Frontend::compileFromSource(const CompileJob &job) {
   auto start = std::chrono::steady_clock::now();
   CompileResult r;
   r.context = std::make_unique<llvm::LLVMContext>();

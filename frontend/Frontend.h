@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <new>
 #include <memory>
@@ -36,6 +37,12 @@ struct CompileJob {
   /// Also keep header caches as files in this directory (created when missing), so a new
   /// process starts warm. "" = memory only.
   std::string cache_dir;
+  /// With `cache_dir`: also keep whole first compiles there (owner-only): a compile without
+  /// `base` whose text, flags and included files' contents match an earlier one is read
+  /// back, not compiled (frontend/UnitCache.h).
+  bool cache_units = false;
+  /// Bound of the compiled units kept in `cache_dir` (least recently used evicted).
+  std::uint64_t cache_max_bytes = 1ull << 30;
   /// A unit compiled for the first time takes the <...> includes its main file starts with
   /// from the shared system-header PCH (one build for all units with the same flags and
   /// headers: fast first loads) instead of building a preamble of its own. Checked by the
@@ -133,6 +140,10 @@ struct CompileResult {
   /// With `patch`: functions of `base` whose definitions the edit touched (as `skipped`). One
   /// the module does not define was removed or renamed (its parameters changed).
   std::vector<std::pair<std::string, bool>> replaced;
+  /// Read back from CompileJob::cache_dir instead of compiled.
+  bool from_cache = false;
+  /// With a cache_dir: every file the compile read and the hash of the bytes it read.
+  std::vector<std::pair<std::string, std::uint64_t>> files_read;
   bool ok() const { return module != nullptr; }
 
   CompileResult() = default;
@@ -160,6 +171,7 @@ public:
 
 private:
   Frontend() = default;
+  CompileResult compileFromSource(const CompileJob &job);
   struct State;
   std::unique_ptr<State> state_;
 };

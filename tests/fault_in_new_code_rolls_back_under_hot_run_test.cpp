@@ -20,13 +20,16 @@ const char *kMain = R"(#include <atomic>
 int handle(int request);
 int probe();
 std::atomic<long> served{0};
+std::atomic<int> seen{0}; // the last probe() main printed
 int main(int argc, char **argv) {
   std::atomic<bool> quit{false};
   std::vector<std::thread> pool;
-  // Worker 0 serves the rarely used route (request -1); the others serve ordinary requests.
+  // Worker 0 serves the rarely used route (request -1) once main has seen a new version
+  // answer (so that its "probe N" line is out before the route can fault); the others serve
+  // ordinary requests.
   for (int t = 0; t < 3; ++t)
     pool.emplace_back([&, t] {
-      for (int i = 1; !quit; ++i) { handle(t == 0 ? -1 : i); ++served; usleep(1000); }
+      for (int i = 1; !quit; ++i) { handle(t == 0 && seen > 1 ? -1 : i); ++served; usleep(1000); }
     });
   int last = -1;
   long served_at_change = 0;
@@ -36,6 +39,7 @@ int main(int argc, char **argv) {
       std::printf("probe %d\n", p);
       std::fflush(stdout);
       last = p;
+      seen = p;
       served_at_change = served;
     }
     struct stat st;

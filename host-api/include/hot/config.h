@@ -63,9 +63,15 @@ struct Config {
   /// SIGSEGV/SIGBUS/SIGFPE/SIGILL/SIGABRT handlers that chain to the host's (a host whose own
   /// handler recovers from such faults should leave this off). `hot run` turns it on.
   bool crash_report = false;
-  /// "cache_dir": also keep units' own preambles on disk ("" = memory only). The shared
-  /// system-header PCHs (one per flag set, see docs/ARCHITECTURE.md) stay in memory.
+  /// "cache_dir": keep compiled units (and units' own preambles) on disk, so that a unit
+  /// whose text, flags and included files are what an earlier run compiled is read back
+  /// instead of compiled ("" = memory only; `hot run` defaults to $XDG_CACHE_HOME/hotengine
+  /// or ~/.cache/hotengine). The shared system-header PCHs (one per flag set, see
+  /// docs/ARCHITECTURE.md) stay in memory.
   std::string cache_dir;
+  /// "cache_max_mb" (1 to 1000000): size bound of the compiled units in cache_dir; the least
+  /// recently used are evicted past it.
+  unsigned cache_max_mb = 1024;
   unsigned history = 4;                   ///< "history" (at most 1000): versions kept per unit (rollback depth).
   unsigned compile_threads = 0;           ///< "compile_threads" (at most 256): first-load parallelism (0 = cores).
   bool track_system_headers = false;      ///< "track_system_headers": reload on system header edits.
@@ -92,6 +98,9 @@ struct Config {
   static Result<Config> fromJsonFile(const std::string &path);
   /// Serializes every field (for `hot config --dump` and generated configs).
   std::string toJson() const;
+  /// Where `hot run` keeps compiled units: $XDG_CACHE_HOME/hotengine, else
+  /// $HOME/.cache/hotengine ("" if neither is set).
+  static std::string defaultCacheDir();
 };
 
 } // namespace hot

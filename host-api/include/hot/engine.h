@@ -39,6 +39,9 @@ struct ReloadEvent {
   /// version's code instead of being instantiated and compiled again
   /// (Config::reuse_inline_code).
   unsigned reused_functions = 0;
+  /// The compile was read back from Config::cache_dir (an earlier run compiled this text with
+  /// these flags and headers): nothing was compiled.
+  bool from_cache = false;
   /// On failure: this unit was fine, but the unit named here failed in the same transaction
   /// (its own event carries the error). Empty when this unit is the one that failed.
   std::string waiting_for;
@@ -160,6 +163,9 @@ struct EngineStats {
   std::size_t stubs = 0;          ///< One per reloadable symbol, ever.
   std::size_t state_entries = 0;  ///< Persistent globals/statics/vtables.
   std::size_t code_bytes = 0;     ///< Executable JIT code currently mapped.
+  /// Config::cache_dir, for this process: compiles read back, compiles done (misses), and
+  /// entries found corrupt (counted as misses too).
+  std::uint64_t cache_hits = 0, cache_misses = 0, cache_corrupt = 0;
 };
 
 class HotEngine {
