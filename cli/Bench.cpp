@@ -25,6 +25,9 @@ Measures, in this process, in one run:
            <nlohmann/json.hpp> units, and a header edit reaching 10 units; next to
            clang++ -shared + dlopen (the jet-live / cr.h way)
   load     first load of generated units with watch() vs make -j2 with clang++
+  startup  hot run to exit of a program whose main() returns at once: cold, warm (start-up
+           cache filled by an earlier run), and the native binary; a generated program of
+           --units units and a 3-unit nlohmann/json program
   memory   RSS after 10 and after N reloads of one small unit; growth per reload
   tiering  a matmul kernel: AOT (-O2 in this binary) vs tier 0 vs after tier-up, the time
            from first call to tier-up, and the tier-0 call-counter cost
@@ -47,6 +50,7 @@ const std::vector<Section> &sections() {
       {"calls", "call cost", runCalls, printCalls},
       {"latency", "edit-to-effect latency", runLatency, printLatency},
       {"load", "first-load throughput", runLoad, printLoad},
+      {"startup", "start-up: cold, warm (cache), native", runStartup, printStartup},
       {"memory", "memory per reload", runMemory, printMemory},
       {"tiering", "tiered compilation (matmul)", runTiering, printTiering},
   };

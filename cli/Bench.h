@@ -49,6 +49,8 @@ Json runLatency(const Options &);
 void printLatency(const Json &, std::FILE *);
 Json runLoad(const Options &);
 void printLoad(const Json &, std::FILE *);
+Json runStartup(const Options &);
+void printStartup(const Json &, std::FILE *);
 Json runMemory(const Options &);
 void printMemory(const Json &, std::FILE *);
 Json runTiering(const Options &);

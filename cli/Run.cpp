@@ -153,6 +153,9 @@ int runCommand(const std::vector<std::string> &args) {
       std::fprintf(stderr, "hot run: %s\n", st.message().c_str());
     return 1;
   }
+  if (hot::EngineStats st = engine->stats(); !quiet && !json && st.cache_hits > 0)
+    std::fprintf(stderr, "hot: %llu of %zu units read back from %s (unchanged since a run compiled them)\n",
+                 (unsigned long long)st.cache_hits, st.units, config.cache_dir.c_str());
 
   // `hot call` reaches this run through <cwd>/.hot/<pid>.sock (or the fallback folder when
   // the working directory cannot hold it) while main runs (cli/Control.h).

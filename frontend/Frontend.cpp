@@ -477,13 +477,17 @@ CompileResult Frontend::compile(const CompileJob &job) {
   auto start = std::chrono::steady_clock::now();
   std::string unit_key, cache_warning;
   if (cacheable(job)) {
-    const Cc1Command &cc1 = state_->cc1For(driverArgv(state_->clangxx, job));
-    if (cc1.ok) unit_key = detail::UnitCache::key(State::cacheKey(cc1), job);
-    if (!unit_key.empty())
-      if (auto hit = detail::UnitCache(job.cache_dir).load(unit_key, cache_warning)) {
-        hit->frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        return std::move(*hit);
-      }
+    // Keyed by the driver's input, not its cc1 output: running the driver probes the GCC
+    // installation, which costs a warm start more than reading the unit back. What the
+    // installation provides is covered by the hashes of the headers the compile read.
+    llvm::SmallString<256> cwd;
+    std::string flags = llvm::sys::fs::current_path(cwd) ? std::string() : cwd.str().str();
+    for (const std::string &a : driverArgv(state_->clangxx, job)) flags += '\0' + a;
+    unit_key = detail::UnitCache::key(flags, job);
+    if (auto hit = detail::UnitCache(job.cache_dir).load(unit_key, cache_warning)) {
+      hit->frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      return std::move(*hit);
+    }
   }
   CompileResult r = compileFromSource(job);
   if (!cache_warning.empty()) {

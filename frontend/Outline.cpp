@@ -738,13 +738,13 @@ OutlineRecorder::skippedSymbols(clang::ASTContext &ctx) const {
   return out;
 }
 
-std::vector<Outline::File> readProjectFiles(const clang::SourceManager &sm) {
-  std::vector<Outline::File> out;
+void forEachReadFile(const clang::SourceManager &sm,
+                     llvm::function_ref<void(const std::string &, llvm::StringRef, bool)> fn) {
   std::set<std::string> seen;
   clang::OptionalFileEntryRef main = sm.getFileEntryRefForID(sm.getMainFileID());
   for (unsigned i = 0, n = sm.local_sloc_entry_size(); i < n; ++i) {
     const clang::SrcMgr::SLocEntry &e = sm.getLocalSLocEntry(i);
-    if (!e.isFile() || e.getFile().getFileCharacteristic() != clang::SrcMgr::C_User) continue;
+    if (!e.isFile()) continue;
     const clang::SrcMgr::ContentCache &cc = e.getFile().getContentCache();
     if (!cc.OrigEntry || (main && cc.OrigEntry->getUniqueID() == main->getUniqueID())) continue;
     llvm::SmallString<256> path(cc.OrigEntry->getName());
@@ -752,9 +752,16 @@ std::vector<Outline::File> readProjectFiles(const clang::SourceManager &sm) {
     llvm::sys::fs::make_absolute(path);
     auto buf = cc.getBufferIfLoaded();
     if (!buf || !seen.insert(path.str().str()).second) continue;
-    llvm::StringRef bytes = buf->getBuffer();
-    out.push_back({path.str().str(), llvm::xxh3_64bits(bytes), bytes.str(), true});
+    fn(path.str().str(), buf->getBuffer(),
+       e.getFile().getFileCharacteristic() == clang::SrcMgr::C_User);
   }
+}
+
+std::vector<Outline::File> readProjectFiles(const clang::SourceManager &sm) {
+  std::vector<Outline::File> out;
+  forEachReadFile(sm, [&](const std::string &path, llvm::StringRef bytes, bool project) {
+    if (project) out.push_back({path, llvm::xxh3_64bits(bytes), bytes.str(), true});
+  });
   return out;
 }
 

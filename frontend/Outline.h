@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "frontend/Frontend.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace clang {
@@ -138,6 +139,11 @@ private:
   std::vector<const clang::Decl *> skipped_;
   bool held_ = true;
 };
+
+/// Calls `fn(absolute path, bytes read, is a project file)` once per file the source manager
+/// read (not the main file, not the preamble's stand-in).
+void forEachReadFile(const clang::SourceManager &sm,
+                     llvm::function_ref<void(const std::string &, llvm::StringRef, bool)> fn);
 
 /// Project files (not system headers, not the main file) the source manager read, with the
 /// bytes it read.

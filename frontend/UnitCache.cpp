@@ -265,19 +265,10 @@ UnitCacheCounters &unitCacheCounters() {
 std::vector<ReadFile> filesRead(const clang::SourceManager &sm, const CachedPreamble *pre) {
   std::vector<ReadFile> out;
   std::set<std::string> seen;
-  clang::OptionalFileEntryRef main = sm.getFileEntryRefForID(sm.getMainFileID());
-  for (unsigned i = 0, n = sm.local_sloc_entry_size(); i < n; ++i) {
-    const clang::SrcMgr::SLocEntry &e = sm.getLocalSLocEntry(i);
-    if (!e.isFile()) continue;
-    const clang::SrcMgr::ContentCache &cc = e.getFile().getContentCache();
-    if (!cc.OrigEntry || (main && cc.OrigEntry->getUniqueID() == main->getUniqueID())) continue;
-    llvm::SmallString<256> path(cc.OrigEntry->getName());
-    if (isPreamblePath(path)) continue;
-    llvm::sys::fs::make_absolute(path);
-    auto buf = cc.getBufferIfLoaded();
-    if (!buf || !seen.insert(path.str().str()).second) continue;
-    out.push_back({path.str().str(), llvm::xxh3_64bits(buf->getBuffer())});
-  }
+  forEachReadFile(sm, [&](const std::string &path, llvm::StringRef bytes, bool) {
+    seen.insert(path);
+    out.push_back({path, llvm::xxh3_64bits(bytes)});
+  });
   if (pre)
     for (const FileStamp &f : pre->files) {
       if (!seen.insert(f.path).second) continue;

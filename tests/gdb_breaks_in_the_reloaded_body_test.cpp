@@ -55,6 +55,19 @@ int main() {
 )";
 }
 
+/// Writes version 1 of the program into `dir`/src; returns that folder.
+std::string writeProgram(hot::test::TempDir &dir) {
+  std::string live = dir.file("src/live.cpp");
+  hot::test::writeFile(live, kLiveV1);
+  hot::test::writeFile(dir.file("src/main.cpp"), mainUnit(live));
+  return dir.file("src");
+}
+
+/// Whether the debugger was not allowed to trace (a container without ptrace).
+bool traceDenied(const hot::test::Outcome &o) {
+  return o.out.find("Operation not permitted") != std::string::npos;
+}
+
 bool gdbMissing() { return hot::test::runCommand("gdb --version >/dev/null 2>&1").status != 0; }
 
 /// Runs `hot run -g DIR` under gdb with `commands` (one -ex each), at most 120 s.
@@ -73,12 +86,9 @@ hot::test::Outcome underGdb(const std::string &dir, const std::vector<std::strin
 TEST(Gdb, BreakpointOnALineStopsInTheReloadedBodyAndBacktraceNamesIt) {
   if (gdbMissing()) GTEST_SKIP() << "gdb is not installed";
   hot::test::TempDir dir;
-  std::string live = dir.file("src/live.cpp");
-  hot::test::writeFile(live, kLiveV1);
-  hot::test::writeFile(dir.file("src/main.cpp"), mainUnit(live));
-  auto o = underGdb(dir.file("src"), {"break live.cpp:6", "run", "bt", "print x", "kill"});
-  if (o.out.find("ptrace: Operation not permitted") != std::string::npos)
-    GTEST_SKIP() << "gdb cannot trace processes here: " << o.out;
+  std::string src = writeProgram(dir);
+  auto o = underGdb(src, {"break live.cpp:6", "run", "bt", "print x", "kill"});
+  if (traceDenied(o)) GTEST_SKIP() << "gdb cannot trace processes here: " << o.out;
   // Stopped in version 2's body (version 1 has no line 6), with its argument.
   EXPECT_NE(o.out.find("Breakpoint 1, step (x="), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("live.cpp:6"), std::string::npos) << o.out;
@@ -91,15 +101,12 @@ TEST(Gdb, BreakpointOnALineStopsInTheReloadedBodyAndBacktraceNamesIt) {
 TEST(Gdb, BreakpointOnAFunctionSetAfterTheReloadStopsInTheNewestBody) {
   if (gdbMissing()) GTEST_SKIP() << "gdb is not installed";
   hot::test::TempDir dir;
-  std::string live = dir.file("src/live.cpp");
-  hot::test::writeFile(live, kLiveV1);
-  hot::test::writeFile(dir.file("src/main.cpp"), mainUnit(live));
+  std::string src = writeProgram(dir);
   // First stop: version 2 is running. Then a breakpoint by name: the next call of step()
   // is version 2's body (line 6), not version 1's (line 2), though both are registered.
-  auto o = underGdb(dir.file("src"), {"break live.cpp:7", "run", "delete", "break step",
+  auto o = underGdb(src, {"break live.cpp:7", "run", "delete", "break step",
                                       "continue", "info frame", "kill"});
-  if (o.out.find("ptrace: Operation not permitted") != std::string::npos)
-    GTEST_SKIP() << "gdb cannot trace processes here: " << o.out;
+  if (traceDenied(o)) GTEST_SKIP() << "gdb cannot trace processes here: " << o.out;
   size_t first = o.out.find("live.cpp:7");
   ASSERT_NE(first, std::string::npos) << o.out;
   size_t second = o.out.find("step (x=", first);
@@ -111,13 +118,10 @@ TEST(Gdb, BreakpointOnAFunctionSetAfterTheReloadStopsInTheNewestBody) {
 TEST(Gdb, StepIntoACallGoesThroughTheStubIntoTheBody) {
   if (gdbMissing()) GTEST_SKIP() << "gdb is not installed";
   hot::test::TempDir dir;
-  std::string live = dir.file("src/live.cpp");
-  hot::test::writeFile(live, kLiveV1);
-  hot::test::writeFile(dir.file("src/main.cpp"), mainUnit(live));
+  std::string src = writeProgram(dir);
   // main.cpp:8 calls step() through its stub (code without line information).
-  auto o = underGdb(dir.file("src"), {"break main.cpp:8", "run", "step", "kill"});
-  if (o.out.find("ptrace: Operation not permitted") != std::string::npos)
-    GTEST_SKIP() << "gdb cannot trace processes here: " << o.out;
+  auto o = underGdb(src, {"break main.cpp:8", "run", "step", "kill"});
+  if (traceDenied(o)) GTEST_SKIP() << "gdb cannot trace processes here: " << o.out;
   size_t stop = o.out.find("main () at ");
   ASSERT_NE(stop, std::string::npos) << o.out;
   EXPECT_NE(o.out.find("step (x=1) at ", stop), std::string::npos) << o.out;
@@ -127,14 +131,11 @@ TEST(Gdb, StepIntoACallGoesThroughTheStubIntoTheBody) {
 TEST(Gdb, WithoutRegistrationGdbCannotPlaceTheBreakpoint) {
   if (gdbMissing()) GTEST_SKIP() << "gdb is not installed";
   hot::test::TempDir dir;
-  std::string live = dir.file("src/live.cpp");
-  hot::test::writeFile(live, kLiveV1);
-  hot::test::writeFile(dir.file("src/main.cpp"), mainUnit(live));
+  std::string src = writeProgram(dir);
   hot::test::writeFile(dir.file("hot.json"), R"({"register_with_debugger": false})");
-  auto o = underGdb("--config " + dir.file("hot.json") + " " + dir.file("src"),
+  auto o = underGdb("--config " + dir.file("hot.json") + " " + src,
                     {"break live.cpp:6", "run"});
-  if (o.out.find("ptrace: Operation not permitted") != std::string::npos)
-    GTEST_SKIP() << "gdb cannot trace processes here: " << o.out;
+  if (traceDenied(o)) GTEST_SKIP() << "gdb cannot trace processes here: " << o.out;
   // The program runs to its end: nothing told gdb where step() is.
   EXPECT_NE(o.out.find("version 2 answered"), std::string::npos) << o.out;
   EXPECT_EQ(o.out.find("Breakpoint 1, step"), std::string::npos) << o.out;
@@ -144,19 +145,16 @@ TEST(Lldb, BreakpointOnALineStopsInTheReloadedBody) {
   if (hot::test::runCommand("lldb-22 --version >/dev/null 2>&1").status != 0)
     GTEST_SKIP() << "lldb-22 is not installed";
   hot::test::TempDir dir;
-  std::string live = dir.file("src/live.cpp");
-  hot::test::writeFile(live, kLiveV1);
-  hot::test::writeFile(dir.file("src/main.cpp"), mainUnit(live));
+  std::string src = writeProgram(dir);
   std::string cmd = "timeout 120 lldb-22 -b -o 'settings set plugin.jit-loader.gdb.enable on' "
                     "-o 'breakpoint set -f live.cpp -l 6' -o 'process launch --stop-at-entry' "
                     // The engine's stack scans of the program's threads (docs/ARCHITECTURE.md).
                     "-o 'process handle SIGRTMIN+5 --stop false --notify false --pass true' "
                     "-o continue -o bt -o 'frame variable x' "
                     "-o kill -- " +
-                    hot::test::hotBinary() + " run -g --quiet " + dir.file("src") + " 2>&1";
+                    hot::test::hotBinary() + " run -g --quiet " + src + " 2>&1";
   auto o = hot::test::runCommand(cmd);
-  if (o.out.find("Operation not permitted") != std::string::npos)
-    GTEST_SKIP() << "lldb cannot trace processes here: " << o.out;
+  if (traceDenied(o)) GTEST_SKIP() << "lldb cannot trace processes here: " << o.out;
   EXPECT_NE(o.out.find("`step(x="), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("at live.cpp:6"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("`main at main.cpp:8"), std::string::npos) << o.out;

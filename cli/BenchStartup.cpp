@@ -1,0 +1,108 @@
+// hot bench, section "startup": the time from `hot run` to the program's exit for a program
+// whose main() returns at once, cold (nothing cached) and warm (an earlier run filled the
+// start-up cache, sources unchanged), next to the same program built natively with clang++
+// and started. Two programs: the load section's generated units, and three units that each
+// include <nlohmann/json.hpp>.
+#include "cli/Bench.h"
+
+#include <algorithm>
+#include <unistd.h>
+
+namespace hot::cli::bench {
+namespace {
+
+/// The generated program: `units` load units and a main() that touches none of them.
+void writeGenerated(const TempDir &dir, unsigned units) {
+  std::filesystem::create_directories(dir.file("src"));
+  for (unsigned k = 0; k < units; ++k)
+    writeFile(dir.file("src/unit" + std::to_string(k) + ".cpp"), loadUnit(int(k)));
+  writeFile(dir.file("src/main.cpp"), "#include <cstdio>\nint main() { std::puts(\"ready\"); }\n");
+}
+
+/// Three units that each include nlohmann/json (a heavy header-only library).
+void writeJsonProgram(const TempDir &dir) {
+  std::filesystem::create_directories(dir.file("src"));
+  for (int k = 0; k < 2; ++k)
+    writeFile(dir.file("src/part" + std::to_string(k) + ".cpp"),
+              "#include <nlohmann/json.hpp>\nstd::string part" + std::to_string(k) +
+                  "() { nlohmann::json j = {{\"k\", " + std::to_string(k) +
+                  "}}; return j.dump(); }\n");
+  writeFile(dir.file("src/main.cpp"), "#include <cstdio>\n#include <nlohmann/json.hpp>\n"
+                                      "std::string part0();\nstd::string part1();\n"
+                                      "int main(int argc, char **) {\n"
+                                      "  if (argc > 5) std::puts((part0() + part1()).c_str());\n"
+                                      "  std::puts(nlohmann::json::parse(\"[1]\").dump().c_str());\n}\n");
+}
+
+std::vector<std::string> sources(const TempDir &dir) {
+  std::vector<std::string> out;
+  for (const auto &e : std::filesystem::directory_iterator(dir.file("src")))
+    out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double timeRun(const std::vector<std::string> &argv) {
+  auto start = Clock::now();
+  run(argv);
+  return msSince(start);
+}
+
+std::string selfPath() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw Failure("cannot find the hot binary (/proc/self/exe)");
+  return std::string(buf, size_t(n));
+}
+
+Json measure(const TempDir &dir, unsigned repeats) {
+  std::string hot = selfPath(), cache = "XDG_CACHE_HOME=" + dir.file("cache");
+  std::vector<std::string> native_build = {clangxx(), "-std=c++20", "-O0", "-o", dir.file("native")};
+  for (const std::string &s : sources(dir)) native_build.push_back(s);
+  run(native_build);
+  std::vector<double> native, cold, warm;
+  for (unsigned i = 0; i < repeats; ++i) native.push_back(timeRun({dir.file("native")}));
+  for (unsigned i = 0; i < repeats; ++i)
+    cold.push_back(timeRun({hot, "run", "--quiet", "--no-cache", dir.file("src")}));
+  double filling = timeRun({"env", cache, hot, "run", "--quiet", dir.file("src")});
+  for (unsigned i = 0; i < repeats; ++i)
+    warm.push_back(timeRun({"env", cache, hot, "run", "--quiet", dir.file("src")}));
+  double c = median(cold), w = median(warm), n = median(native);
+  return Json{{"native_ms", n}, {"cold_ms", c}, {"filling_cache_ms", filling}, {"warm_ms", w},
+              {"warm_over_cold", w / c}, {"warm_over_native", w / n}};
+}
+
+} // namespace
+
+Json runStartup(const Options &opts) {
+  unsigned repeats = opts.quick ? 1 : 3;
+  TempDir generated("startup-gen"), json("startup-json");
+  writeGenerated(generated, opts.units);
+  writeJsonProgram(json);
+  std::fprintf(stderr, "hot bench: startup: %u-unit program...\n", opts.units);
+  Json g = measure(generated, repeats);
+  std::fprintf(stderr, "hot bench: startup: 3 units with nlohmann/json...\n");
+  Json j = measure(json, repeats);
+  return Json{{"generated", g}, {"generated_units", opts.units + 1}, {"json_units", j}};
+}
+
+void printStartup(const Json &j, std::FILE *out) {
+  std::fprintf(out, "  from `hot run` to the exit of a main() that returns at once (median)\n\n");
+  std::fprintf(out, "  %-34s %10s %10s %14s %10s %12s\n", "", "native", "cold", "filling cache",
+               "warm", "warm/cold");
+  auto row = [&](const std::string &label, const Json &r) {
+    std::fprintf(out, "  %-34s %8.0fms %8.0fms %12.0fms %8.0fms %11.2fx\n", label.c_str(),
+                 r["native_ms"].get<double>(), r["cold_ms"].get<double>(),
+                 r["filling_cache_ms"].get<double>(), r["warm_ms"].get<double>(),
+                 r["warm_over_cold"].get<double>());
+  };
+  row(std::to_string(j["generated_units"].get<unsigned>()) + " generated units", j["generated"]);
+  row("3 units including nlohmann/json", j["json_units"]);
+}
+
+} // namespace hot::cli::bench
