@@ -136,7 +136,8 @@ TEST(FunctionPatch, ManyPatchesDoNotAccumulateCode) {
     ASSERT_TRUE(e.partial);
     ASSERT_EQ(value(), i);
     ASSERT_EQ(bag(), 1);
-    for (int tries = 0; tries < 100 && p.engine->stats().retiring > 0; ++tries) {
+    // A scan a busy thread did not answer defers retirement for a second: wait past that.
+    for (int tries = 0; tries < 600 && p.engine->stats().retiring > 0; ++tries) {
       p.engine->update();
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }

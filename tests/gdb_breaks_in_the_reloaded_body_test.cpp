@@ -34,7 +34,8 @@ std::string escaped(const std::string &text) {
   return out;
 }
 
-/// main.cpp: calls step() until it answers as version 2 (then once more), saving version 2
+/// program.cpp (not main.cpp: the hot binary has one of its own): calls step() until it
+/// answers as version 2 (then once more), saving version 2
 /// after a few calls.
 std::string mainUnit(const std::string &live_path) {
   return R"(#include <cstdio>
@@ -59,7 +60,7 @@ int main() {
 std::string writeProgram(hot::test::TempDir &dir) {
   std::string live = dir.file("src/live.cpp");
   hot::test::writeFile(live, kLiveV1);
-  hot::test::writeFile(dir.file("src/main.cpp"), mainUnit(live));
+  hot::test::writeFile(dir.file("src/program.cpp"), mainUnit(live));
   return dir.file("src");
 }
 
@@ -94,7 +95,7 @@ TEST(Gdb, BreakpointOnALineStopsInTheReloadedBodyAndBacktraceNamesIt) {
   EXPECT_NE(o.out.find("live.cpp:6"), std::string::npos) << o.out;
   // The caller is JIT code too: named, with its file and line.
   EXPECT_NE(o.out.find(" main () at "), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("main.cpp:8"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("program.cpp:8"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("$1 = "), std::string::npos) << o.out;
 }
 
@@ -119,8 +120,8 @@ TEST(Gdb, StepIntoACallGoesThroughTheStubIntoTheBody) {
   if (gdbMissing()) GTEST_SKIP() << "gdb is not installed";
   hot::test::TempDir dir;
   std::string src = writeProgram(dir);
-  // main.cpp:8 calls step() through its stub (code without line information).
-  auto o = underGdb(src, {"break main.cpp:8", "run", "step", "kill"});
+  // program.cpp:8 calls step() through its stub (code without line information).
+  auto o = underGdb(src, {"break program.cpp:8", "run", "step", "kill"});
   if (traceDenied(o)) GTEST_SKIP() << "gdb cannot trace processes here: " << o.out;
   size_t stop = o.out.find("main () at ");
   ASSERT_NE(stop, std::string::npos) << o.out;
@@ -157,6 +158,6 @@ TEST(Lldb, BreakpointOnALineStopsInTheReloadedBody) {
   if (traceDenied(o)) GTEST_SKIP() << "lldb cannot trace processes here: " << o.out;
   EXPECT_NE(o.out.find("`step(x="), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("at live.cpp:6"), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("`main at main.cpp:8"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("`main at program.cpp:8"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("(int) x = "), std::string::npos) << o.out;
 }
