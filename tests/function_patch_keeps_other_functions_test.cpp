@@ -153,3 +153,23 @@ TEST(FunctionPatch, ManyPatchesDoNotAccumulateCode) {
   // superseded version a thread's stack may still point into, which is retiring).
   EXPECT_EQ(st.live_versions - st.retiring, 3u);
 }
+
+// Planning a function-level recompile must not cost more than the compile it saves: an edit
+// that rewrites most of a large unit (here it shrinks thousands of functions to one) is
+// compiled whole and applied, and one body edit in the large unit is still a patch.
+TEST(FunctionPatch, AnEditThatEmptiesALargeUnitIsCompiledWhole) {
+  LiveProject p;
+  std::string big;
+  for (int i = 0; i < 4000; ++i)
+    big += "int f" + std::to_string(i) + "(int x) { return x + " + std::to_string(i) + "; }\n";
+  p.write("big.cpp", big + "int keep() { return 1; }\n");
+  ASSERT_TRUE(p.start().ok());
+  auto e = p.edit("big.cpp", big + "int keep() { return 2; }\n");
+  ASSERT_TRUE(e.success) << e.message;
+  EXPECT_TRUE(e.partial) << "one body of a large unit is a patch";
+  EXPECT_EQ(p.fn<int()>("keep")(), 2);
+  e = p.edit("big.cpp", "int keep() {\n  return 3;\n}\n");
+  ASSERT_TRUE(e.success) << e.message;
+  EXPECT_FALSE(e.partial) << "an edit removing most of the unit is compiled whole";
+  EXPECT_EQ(p.fn<int()>("keep")(), 3);
+}
