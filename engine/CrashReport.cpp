@@ -1,35 +1,44 @@
 #include "engine/CrashReport.h"
 
-#include <fcntl.h>
-#include <poll.h>
+#include <semaphore.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <thread>
 
 namespace hot::eng {
 
+/// No file descriptors: a program may close every descriptor it did not open (daemons do),
+/// and a pipe whose number was reused would have the handler write into the program's file.
+/// A semaphore (sem_post is async-signal-safe) wakes the thread; the handler polls an atomic.
 struct CrashReporter::State {
   std::function<std::string(const Fault &)> format;
-  int request[2] = {-1, -1}; ///< The handler writes 'f' (report) and the destructor 's' (stop).
-  int done[2] = {-1, -1};    ///< The thread writes a byte once the report is out.
-  const Fault *fault = nullptr;
+  sem_t request{};                ///< Posted by the handler (a report) and the destructor.
+  std::atomic<bool> stop{false};  ///< Set by the destructor before its post.
+  std::atomic<bool> done{false};  ///< Set by the thread once the report is out.
+  std::atomic<const Fault *> fault{nullptr};
   std::thread thread;
 
+  State() { ::sem_init(&request, 0, 0); }
+  ~State() { ::sem_destroy(&request); }
+
   void loop() {
-    for (char c = 0; ::read(request[0], &c, 1) == 1 && c == 'f';) {
-      std::string text = format(*fault);
+    while (true) {
+      while (::sem_wait(&request) != 0 && errno == EINTR) {
+      }
+      if (stop.load()) return;
+      const Fault *f = fault.load();
+      if (!f) continue;
+      std::string text = format(*f);
       for (size_t off = 0; off < text.size();) {
         ssize_t n = ::write(2, text.data() + off, text.size() - off);
         if (n <= 0) break;
         off += size_t(n);
       }
-      (void)!::write(done[1], "d", 1);
+      done.store(true);
     }
-  }
-  ~State() {
-    for (int fd : {request[0], request[1], done[0], done[1]})
-      if (fd >= 0) ::close(fd);
   }
 };
 
@@ -37,17 +46,16 @@ namespace {
 
 std::atomic<CrashReporter::State *> g_current{nullptr};
 
-/// In the signal handler: only write, poll and read.
+/// In the signal handler: only atomics, sem_post and nanosleep.
 void handOver(const Fault &f) {
   CrashReporter::State *s = g_current.load();
   if (!s) return;
-  s->fault = &f;
-  if (::write(s->request[1], "f", 1) != 1) return;
-  pollfd p{s->done[0], POLLIN, 0};
-  if (::poll(&p, 1, CrashReporter::kWaitMs) == 1) {
-    char c;
-    (void)!::read(s->done[0], &c, 1);
-  }
+  s->done.store(false);
+  s->fault.store(&f);
+  if (::sem_post(&s->request) != 0) return;
+  const timespec tick{0, 1000000}; // 1 ms
+  for (int waited = 0; waited < CrashReporter::kWaitMs && !s->done.load(); ++waited)
+    ::nanosleep(&tick, nullptr);
 }
 
 } // namespace
@@ -55,8 +63,6 @@ void handOver(const Fault &f) {
 std::unique_ptr<CrashReporter> CrashReporter::start(std::function<std::string(const Fault &)> format) {
   auto state = std::make_shared<State>();
   state->format = std::move(format);
-  if (::pipe2(state->request, O_CLOEXEC) != 0 || ::pipe2(state->done, O_CLOEXEC) != 0)
-    return nullptr;
   State *raw = state.get();
   state->thread = std::thread([raw] { raw->loop(); });
   g_current.store(raw);
@@ -67,7 +73,8 @@ std::unique_ptr<CrashReporter> CrashReporter::start(std::function<std::string(co
 CrashReporter::~CrashReporter() {
   State *self = state_.get();
   if (g_current.compare_exchange_strong(self, nullptr)) setFatalHook(nullptr);
-  (void)!::write(state_->request[1], "s", 1);
+  state_->stop.store(true);
+  ::sem_post(&state_->request);
   if (state_->thread.joinable()) state_->thread.join();
 }
 

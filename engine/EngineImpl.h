@@ -131,6 +131,8 @@ struct Staged {
   /// Strong definitions of this compile (stub symbols and data keys) -> "file:line:col".
   std::map<std::string, std::string> strong_where;
   std::vector<std::string> hot_functions; ///< Tier-up: the functions that made it hot.
+  /// A tier change of the running text (reported as a TierEvent), not a load or an edit.
+  bool tier_up = false;
   /// Functions the module only declares because the base version's code is reused (see
   /// Version::shared_code): defined in the new JITDylib as that code's addresses.
   std::map<std::string, void *> reused;
@@ -211,6 +213,8 @@ private:
   // Pipeline steps (engine/Reload.cpp), in order.
   std::unique_ptr<Transaction> stage(const std::vector<Unit *> &units);
   void compileAll(Transaction &tx);
+  fe::CompileJob compileJob(const Staged &s) const;
+  bool startsHot(Staged &s, fe::Frontend &frontend);
   void noteCancelled(Staged &s, bool over_budget);
   void reuseSharedCode(Staged &s);
   Status analyze(Transaction &tx);

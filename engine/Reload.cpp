@@ -183,6 +183,47 @@ void HotEngine::Impl::noteCancelled(Staged &s, bool over_budget) {
   s.compiled.diagnostics = std::move(kept);
 }
 
+fe::CompileJob HotEngine::Impl::compileJob(const Staged &s) const {
+  fe::CompileJob job;
+  if (s.tier == 0) job.base = s.base;
+  if (s.tier == 0) job.reusable = s.reusable;
+  job.path = s.unit->path;
+  job.contents = s.source;
+  job.args = compileArgs(*s.unit);
+  if (s.tier > 0 && config_.tiering.native_cpu) job.args.push_back("-march=native");
+  job.opt_level = s.opt_level;
+  job.track_system_headers = config_.track_system_headers;
+  job.use_header_cache = config_.header_cache;
+  job.cache_dir = config_.cache_dir;
+  job.cache_units = true;
+  job.cache_max_bytes = std::uint64_t(std::max(1u, config_.cache_max_mb)) << 20;
+  job.share_system_headers = true;
+  return job;
+}
+
+/// A unit loading for the first time whose tier-1 compile of this very text is in the cache
+/// was hot in an earlier run (only a tier-up stores one): it starts at tier 1, read back, and
+/// is not profiled again. Otherwise `s` is left as it was, at tier 0.
+bool HotEngine::Impl::startsHot(Staged &s, fe::Frontend &frontend) {
+  if (!config_.tiering.enabled || config_.cache_dir.empty() || s.tier != 0 ||
+      !s.unit->history.empty())
+    return false;
+  Staged probe;
+  probe.unit = s.unit;
+  probe.source = s.source;
+  probe.tier = 1;
+  probe.opt_level = config_.tiering.tier1_opt;
+  fe::CompileJob job = compileJob(probe);
+  job.cache_only = true;
+  fe::CompileResult r = frontend.compile(job);
+  if (!r.ok()) return false;
+  s.compiled = std::move(r);
+  s.tier = 1;
+  s.opt_level = probe.opt_level;
+  s.phases.frontend = s.compiled.frontend_ms;
+  return true;
+}
+
 void HotEngine::Impl::compileAll(Transaction &tx) {
   std::vector<Staged *> todo;
   for (auto &s : tx.units)
@@ -195,20 +236,14 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
     if (stopping()) return; // the host is exiting: compile nothing more
     if (Listener *to = sink(); to && total > 1) to->onCompiling(s.unit->path, done, total);
     auto start = Clock::now();
-    fe::CompileJob job;
-    if (s.tier == 0) job.base = s.base;
-    if (s.tier == 0) job.reusable = s.reusable;
-    job.path = s.unit->path;
-    job.contents = s.source;
-    job.args = compileArgs(*s.unit);
-    if (s.tier > 0 && config_.tiering.native_cpu) job.args.push_back("-march=native");
-    job.opt_level = s.opt_level;
-    job.track_system_headers = config_.track_system_headers;
-    job.use_header_cache = config_.header_cache;
-    job.cache_dir = config_.cache_dir;
-    job.cache_units = true;
-    job.cache_max_bytes = std::uint64_t(std::max(1u, config_.cache_max_mb)) << 20;
-    job.share_system_headers = true;
+    if (startsHot(s, *frontends_[worker])) {
+      s.compile_ms = msSince(start);
+      s.compile_done = true;
+      unsigned n = ++done;
+      if (Listener *to = sink(); to && total > 1) to->onProgress(n, total);
+      return;
+    }
+    fe::CompileJob job = compileJob(s);
     std::shared_ptr<eng::CompileWatchdog::Watched> watched = watchdog.watch();
     job.cancel = &watched->cancel;
     s.compiled = frontends_[worker]->compile(job);
@@ -443,8 +478,9 @@ void HotEngine::Impl::codegenAll(Transaction &tx) {
     auto start = Clock::now();
     bool native = s.tier > 0 && config_.tiering.native_cpu;
     // An earlier run may have compiled this very module (cache_dir): its object is reused.
+    // Not a function-level patch: no later start loads one, so it would only crowd out units.
     std::string key;
-    if (!config_.cache_dir.empty()) {
+    if (!config_.cache_dir.empty() && !s.compiled.patch) {
       fe::detail::canonicalizeDeclarations(*s.compiled.module);
       key = fe::detail::objectKey(*s.compiled.module, s.opt_level, native);
     }
@@ -880,7 +916,7 @@ void HotEngine::Impl::report(Transaction &tx, const Status &status) {
   Listener *to = sink();
   if (!to) return;
   for (auto &s : tx.units) {
-    if (s->tier > 0 && status.ok()) { // a tier change is not an edit: its own event
+    if (s->tier_up && status.ok()) { // a tier change is not an edit: its own event
       to->onTierChange({s->unit->path, s->hot_functions, 0, s->tier, s->compile_ms + s->link_ms});
       continue;
     }

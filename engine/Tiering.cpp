@@ -48,6 +48,7 @@ std::unique_ptr<Transaction> HotEngine::Impl::stageTierUp(Unit &u,
   s->tier = 1;
   s->opt_level = config_.tiering.tier1_opt;
   s->hot_functions = std::move(hot_functions);
+  s->tier_up = true;
   tx->units.push_back(std::move(s));
   return tx;
 }

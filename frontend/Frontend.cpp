@@ -476,20 +476,22 @@ static void storeInCache(const CompileJob &job, const std::string &key, CompileR
 CompileResult Frontend::compile(const CompileJob &job) {
   auto start = std::chrono::steady_clock::now();
   std::string unit_key, cache_warning;
+  std::vector<std::string> argv = driverArgv(state_->clangxx, job);
   if (cacheable(job)) {
     // Keyed by the driver's input, not its cc1 output: running the driver probes the GCC
     // installation, which costs a warm start more than reading the unit back. What the
     // installation provides is covered by the hashes of the headers the compile read.
     llvm::SmallString<256> cwd;
     std::string flags = llvm::sys::fs::current_path(cwd) ? std::string() : cwd.str().str();
-    for (const std::string &a : driverArgv(state_->clangxx, job)) flags += '\0' + a;
+    for (const std::string &a : argv) flags += '\0' + a;
     unit_key = detail::UnitCache::key(flags, job);
     if (auto hit = detail::UnitCache(job.cache_dir).load(unit_key, cache_warning)) {
       hit->frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       return std::move(*hit);
     }
   }
-  CompileResult r = compileFromSource(job);
+  if (job.cache_only) return CompileResult{};
+  CompileResult r = compileFromSource(job, argv);
   if (!cache_warning.empty()) {
     Diagnostic d{job.path, 0, 0, Severity::Warning, cache_warning, ""};
     d.formatted = formatDiagnostic(d);
@@ -500,11 +502,12 @@ CompileResult Frontend::compile(const CompileJob &job) {
   return r;
 }
 
-CompileResult Frontend::compileFromSource(const CompileJob &job) {
+CompileResult Frontend::compileFromSource(const CompileJob &job,
+                                          const std::vector<std::string> &argv) {
   auto start = std::chrono::steady_clock::now();
   CompileResult r;
   r.context = std::make_unique<llvm::LLVMContext>();
-  const Cc1Command &cc1 = state_->cc1For(driverArgv(state_->clangxx, job));
+  const Cc1Command &cc1 = state_->cc1For(argv);
   r.diagnostics = cc1.diagnostics;
   if (cc1.ok) {
     auto inv = makeInvocation(state_->clangxx, cc1.args, job, r.diagnostics);

@@ -43,6 +43,9 @@ struct CompileJob {
   bool cache_units = false;
   /// Bound of the compiled units kept in `cache_dir` (least recently used evicted).
   std::uint64_t cache_max_bytes = 1ull << 30;
+  /// With `cache_units`: only read back; a miss returns at once, compiling nothing (the
+  /// result has no module and no diagnostics). Asks "was this compiled before?".
+  bool cache_only = false;
   /// A unit compiled for the first time takes the <...> includes its main file starts with
   /// from the shared system-header PCH (one build for all units with the same flags and
   /// headers: fast first loads) instead of building a preamble of its own. Checked by the
@@ -171,7 +174,7 @@ public:
 
 private:
   Frontend() = default;
-  CompileResult compileFromSource(const CompileJob &job);
+  CompileResult compileFromSource(const CompileJob &job, const std::vector<std::string> &argv);
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -342,6 +342,26 @@ std::optional<CompileResult> UnitCache::load(const std::string &key, std::string
   }
 }
 
+namespace {
+/// Writes `bytes` to `path` through a temporary file in the same folder (readers see all or
+/// nothing). False if it could not.
+bool writeAtomically(const std::string &folder, const std::string &path, const std::string &bytes) {
+  std::string tmp = folder + "/.tmp-XXXXXX";
+  int fd = ::mkstemp(tmp.data()); // 0600
+  if (fd < 0) return false;
+  bool written = true;
+  for (std::size_t off = 0; written && off < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    written = n > 0;
+    off += written ? std::size_t(n) : 0;
+  }
+  ::close(fd);
+  if (written && ::rename(tmp.c_str(), path.c_str()) == 0) return true;
+  ::unlink(tmp.c_str());
+  return false;
+}
+} // namespace
+
 /// `r.module` replaced by the module `bitcode` describes, in a context of its own (a module
 /// parsed into a context that has the original's types would rename them).
 static void adoptRoundTrip(CompileResult &r, llvm::StringRef bitcode) {
@@ -369,21 +389,8 @@ void UnitCache::store(const std::string &key, CompileResult &r,
   std::string entry(kMagic, kMagicSize);
   entry += body;
   appendU64(entry, llvm::xxh3_64bits(body));
-  std::string tmp = entriesDir() + "/.tmp-XXXXXX";
-  int fd = ::mkstemp(tmp.data()); // 0600
-  if (fd < 0) return;
-  bool written = true;
-  for (std::size_t off = 0; written && off < entry.size();) {
-    ssize_t n = ::write(fd, entry.data() + off, entry.size() - off);
-    written = n > 0;
-    off += written ? std::size_t(n) : 0;
-  }
-  ::close(fd);
   std::string path = entriesDir() + "/" + key + ".unit";
-  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return;
-  }
+  if (!writeAtomically(entriesDir(), path, entry)) return;
   ++unitCacheCounters().stores;
   unitCacheCounters().bytes_written += entry.size();
   adoptRoundTrip(r, llvm::StringRef(bitcode.data(), bitcode.size()));
@@ -394,23 +401,6 @@ namespace {
 constexpr char kObjectMagic[] = "HOTOBJ1\n";
 constexpr std::size_t kObjectMagicSize = sizeof kObjectMagic - 1;
 
-/// Writes `bytes` to `path` through a temporary file in the same folder (readers see all or
-/// nothing). False if it could not.
-bool writeAtomically(const std::string &folder, const std::string &path, const std::string &bytes) {
-  std::string tmp = folder + "/.tmp-XXXXXX";
-  int fd = ::mkstemp(tmp.data()); // 0600
-  if (fd < 0) return false;
-  bool written = true;
-  for (std::size_t off = 0; written && off < bytes.size();) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    written = n > 0;
-    off += written ? std::size_t(n) : 0;
-  }
-  ::close(fd);
-  if (written && ::rename(tmp.c_str(), path.c_str()) == 0) return true;
-  ::unlink(tmp.c_str());
-  return false;
-}
 } // namespace
 
 void canonicalizeDeclarations(llvm::Module &m) {

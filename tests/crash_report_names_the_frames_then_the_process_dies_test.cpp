@@ -23,7 +23,8 @@ struct Death {
 };
 
 /// In a child: loads crash.cpp, edits it to `v2` (taking `arg`), calls crash(arg) unguarded.
-Death crashInChild(const std::string &v2, bool report, int arg) {
+/// `close_fds`: first closes every descriptor above stderr, as daemons do after start-up.
+Death crashInChild(const std::string &v2, bool report, int arg, bool close_fds = false) {
   hot::test::TempDir dir;
   std::string err_path = dir.file("stderr.txt");
   Death d;
@@ -40,6 +41,7 @@ Death crashInChild(const std::string &v2, bool report, int arg) {
     if (!p.edit("crash.cpp", v2).success) ::_exit(4);
     auto crash = p.fn<int(int)>("crash");
     if (!crash) ::_exit(5);
+    for (int fd = 3; close_fds && fd < 4096; ++fd) ::close(fd);
     ::_exit(crash(arg) == 12345 ? 6 : 7);
   }
   int status = 0;
@@ -89,6 +91,16 @@ TEST(CrashReport, AnUncaughtFaultInJitCodeIsReportedThenEndsTheProcessWithItsSig
   EXPECT_NE(d.err.find("'int crash(int)' (crash.cpp:5) [crash.cpp version 2]", bt), std::string::npos)
       << d.err;
   EXPECT_NE(d.err.find("last loaded: " + d.unit + " version 2 at "), std::string::npos) << d.err;
+}
+
+TEST(CrashReport, IsStillWrittenAfterTheProgramClosedEveryDescriptorItDidNotOpen) {
+  Death d = crashInChild(kNullWrite, true, 1, /*close_fds=*/true);
+  expectEndedBySegv(d);
+  EXPECT_NE(d.err.find("hotengine: fatal: " + d.unit + ": version 2 crashed with SIGSEGV"),
+            std::string::npos)
+      << d.err;
+  EXPECT_NE(d.err.find("'int crash(int)' (crash.cpp:5) [crash.cpp version 2]"), std::string::npos)
+      << d.err;
 }
 
 TEST(CrashReport, AbortInJitCodeIsReportedAndStillAborts) {

@@ -75,3 +75,74 @@ TEST(Tiering, DisabledMeansNoTierChange) {
   EXPECT_TRUE(p.events.tiers().empty());
   EXPECT_EQ(tierOf(*p.engine, p.path("w.cpp")), 0);
 }
+
+namespace {
+const hot::ReloadEvent *loadOf(const std::vector<hot::ReloadEvent> &events, const std::string &path) {
+  for (const hot::ReloadEvent &e : events)
+    if (e.unit == path) return &e;
+  return nullptr;
+}
+} // namespace
+
+TEST(Tiering, AUnitHotInAnEarlierRunStartsAtTierOneReadBackFromTheCache) {
+  hot::test::TempDir cache;
+  hot::Config c;
+  c.tiering.enabled = true;
+  c.tiering.call_threshold = 1000;
+  c.cache_dir = cache.path().string();
+  hot::test::LiveProject p(c);
+  p.write("w.cpp", unit(3));
+  p.write("cold.cpp", "int cold() { return 7; }\n");
+  ASSERT_TRUE(p.start().ok());
+  long expected = 0;
+  {
+    auto work = p.fn<long(long)>("work");
+    expected = work(1000);
+    ASSERT_TRUE(callUntilTierUp(p, work));
+  }
+  p.engine.reset(); // the program exits; its cache stays
+
+  size_t before = p.events.count();
+  size_t tier_changes = p.events.tiers().size();
+  ASSERT_TRUE(p.start().ok());
+  auto loads = p.events.since(before);
+  const hot::ReloadEvent *w = loadOf(loads, p.path("w.cpp"));
+  const hot::ReloadEvent *cold = loadOf(loads, p.path("cold.cpp"));
+  ASSERT_TRUE(w && cold);
+  EXPECT_TRUE(w->success) << w->message;
+  EXPECT_EQ(w->tier, 1) << "hot last time: it starts at tier 1";
+  EXPECT_TRUE(w->from_cache);
+  EXPECT_EQ(cold->tier, 0) << "never hot: it starts at tier 0 and is profiled";
+  EXPECT_EQ(tierOf(*p.engine, p.path("w.cpp")), 1);
+  EXPECT_EQ(tierOf(*p.engine, p.path("cold.cpp")), 0);
+
+  auto work = p.fn<long(long)>("work");
+  auto calls = p.fn<long()>("calls_so_far");
+  EXPECT_EQ(work(1000), expected) << "the same results as the tier-0 code";
+  for (int i = 0; i < 3000; ++i) work(1);
+  p.engine->update();
+  EXPECT_EQ(calls(), 3001) << "state of this run, counted by the tier-1 code";
+  EXPECT_EQ(p.events.tiers().size(), tier_changes) << "already at tier 1: no tier change";
+
+  auto e = p.edit("w.cpp", unit(4));
+  ASSERT_TRUE(e.success) << e.message;
+  EXPECT_EQ(e.tier, 0) << "an edit of a unit that started hot is back at tier 0";
+  EXPECT_EQ(work(1000), expected / 3 * 4);
+  EXPECT_EQ(calls(), 3002);
+}
+
+TEST(Tiering, WithoutACacheEveryStartIsAtTierZero) {
+  hot::Config c;
+  c.tiering.enabled = true;
+  c.tiering.call_threshold = 1000;
+  hot::test::LiveProject p(c);
+  p.write("w.cpp", unit(3));
+  ASSERT_TRUE(p.start().ok());
+  {
+    auto work = p.fn<long(long)>("work");
+    ASSERT_TRUE(callUntilTierUp(p, work));
+  }
+  p.engine.reset();
+  ASSERT_TRUE(p.start().ok());
+  EXPECT_EQ(tierOf(*p.engine, p.path("w.cpp")), 0);
+}
