@@ -1,22 +1,39 @@
-// hot bench, section "startup": the time from `hot run` to the program's exit for a program
-// whose main() returns at once, cold (nothing cached) and warm (an earlier run filled the
-// start-up cache, sources unchanged), next to the same program built natively with clang++
-// and started. Two programs: the load section's generated units, and three units that each
-// include <nlohmann/json.hpp>.
+// hot bench, section "startup": the time from `hot run` to the first line of main() and to
+// the program's exit for a program whose main() returns at once, cold (nothing cached) and
+// warm (an earlier run filled the start-up cache, sources unchanged), next to the same program
+// built natively with clang++ and started. Two programs: the load section's generated units,
+// and three units that each include <nlohmann/json.hpp>. main() writes CLOCK_MONOTONIC (the
+// clock of std::chrono::steady_clock here) to the file $HOT_BENCH_MAIN_AT names.
 #include "cli/Bench.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 namespace hot::cli::bench {
 namespace {
+
+/// Writes when main() began to $HOT_BENCH_MAIN_AT.
+const char *kMainAt = "#include <cstdio>\n#include <cstdlib>\n#include <ctime>\n"
+                      "static void mainAt() {\n"
+                      "  timespec t;\n"
+                      "  clock_gettime(CLOCK_MONOTONIC, &t);\n"
+                      "  if (const char *p = std::getenv(\"HOT_BENCH_MAIN_AT\"))\n"
+                      "    if (FILE *f = std::fopen(p, \"w\")) {\n"
+                      "      std::fprintf(f, \"%lld\\n\", (long long)t.tv_sec * 1000000000LL + t.tv_nsec);\n"
+                      "      std::fclose(f);\n"
+                      "    }\n"
+                      "}\n";
 
 /// The generated program: `units` load units and a main() that touches none of them.
 void writeGenerated(const TempDir &dir, unsigned units) {
   std::filesystem::create_directories(dir.file("src"));
   for (unsigned k = 0; k < units; ++k)
     writeFile(dir.file("src/unit" + std::to_string(k) + ".cpp"), loadUnit(int(k)));
-  writeFile(dir.file("src/main.cpp"), "#include <cstdio>\nint main() { std::puts(\"ready\"); }\n");
+  writeFile(dir.file("src/main.cpp"), std::string(kMainAt) +
+                                          "int main() { mainAt(); std::puts(\"ready\"); }\n");
 }
 
 /// Three units that each include nlohmann/json (a heavy header-only library).
@@ -27,9 +44,9 @@ void writeJsonProgram(const TempDir &dir) {
               "#include <nlohmann/json.hpp>\nstd::string part" + std::to_string(k) +
                   "() { nlohmann::json j = {{\"k\", " + std::to_string(k) +
                   "}}; return j.dump(); }\n");
-  writeFile(dir.file("src/main.cpp"), "#include <cstdio>\n#include <nlohmann/json.hpp>\n"
+  writeFile(dir.file("src/main.cpp"), std::string(kMainAt) + "#include <nlohmann/json.hpp>\n"
                                       "std::string part0();\nstd::string part1();\n"
-                                      "int main(int argc, char **) {\n"
+                                      "int main(int argc, char **) {\n  mainAt();\n"
                                       "  if (argc > 5) std::puts((part0() + part1()).c_str());\n"
                                       "  std::puts(nlohmann::json::parse(\"[1]\").dump().c_str());\n}\n");
 }
@@ -47,10 +64,30 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-double timeRun(const std::vector<std::string> &argv) {
+std::string readAll(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+struct Timing {
+  double to_main = 0, to_exit = 0;
+};
+
+/// Runs `argv` (a program of this file's, under `env`) and times it to main() and to its exit.
+Timing timeRun(const TempDir &dir, std::vector<std::string> argv) {
+  std::string at = dir.file("main-at");
+  std::filesystem::remove(at);
+  if (argv[0] != "env") argv.insert(argv.begin(), "env");
+  argv.insert(argv.begin() + 1, "HOT_BENCH_MAIN_AT=" + at);
   auto start = Clock::now();
   run(argv);
-  return msSince(start);
+  Timing t;
+  t.to_exit = msSince(start);
+  long long ns = std::atoll(readAll(at).c_str());
+  if (ns <= 0) throw Failure("the startup program did not say when main() began");
+  t.to_main = double(ns - std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              start.time_since_epoch()).count()) / 1e6;
+  return t;
 }
 
 std::string selfPath() {
@@ -65,16 +102,34 @@ Json measure(const TempDir &dir, unsigned repeats) {
   std::vector<std::string> native_build = {clangxx(), "-std=c++20", "-O0", "-o", dir.file("native")};
   for (const std::string &s : sources(dir)) native_build.push_back(s);
   run(native_build);
-  std::vector<double> native, cold, warm;
-  for (unsigned i = 0; i < repeats; ++i) native.push_back(timeRun({dir.file("native")}));
-  for (unsigned i = 0; i < repeats; ++i)
-    cold.push_back(timeRun({hot, "run", "--quiet", "--no-cache", dir.file("src")}));
-  double filling = timeRun({"env", cache, hot, "run", "--quiet", dir.file("src")});
-  for (unsigned i = 0; i < repeats; ++i)
-    warm.push_back(timeRun({"env", cache, hot, "run", "--quiet", dir.file("src")}));
+  std::vector<double> native, cold, warm, native_main, cold_main, warm_main;
+  for (unsigned i = 0; i < repeats; ++i) {
+    Timing t = timeRun(dir, {dir.file("native")});
+    native.push_back(t.to_exit);
+    native_main.push_back(t.to_main);
+  }
+  for (unsigned i = 0; i < repeats; ++i) {
+    Timing t = timeRun(dir, {hot, "run", "--quiet", "--no-cache", dir.file("src")});
+    cold.push_back(t.to_exit);
+    cold_main.push_back(t.to_main);
+  }
+  double filling = timeRun(dir, {"env", cache, hot, "run", "--quiet", dir.file("src")}).to_exit;
+  for (unsigned i = 0; i < repeats; ++i) {
+    Timing t = timeRun(dir, {"env", cache, hot, "run", "--quiet", dir.file("src")});
+    warm.push_back(t.to_exit);
+    warm_main.push_back(t.to_main);
+  }
   double c = median(cold), w = median(warm), n = median(native);
-  return Json{{"native_ms", n}, {"cold_ms", c}, {"filling_cache_ms", filling}, {"warm_ms", w},
-              {"warm_over_cold", w / c}, {"warm_over_native", w / n}};
+  return Json{{"native_ms", n},
+              {"cold_ms", c},
+              {"filling_cache_ms", filling},
+              {"warm_ms", w},
+              {"warm_over_cold", w / c},
+              {"warm_over_native", w / n},
+              {"native_to_main_ms", median(native_main)},
+              {"cold_to_main_ms", median(cold_main)},
+              {"warm_to_main_ms", median(warm_main)},
+              {"filling_over_cold", filling / c}};
 }
 
 } // namespace
@@ -92,14 +147,16 @@ Json runStartup(const Options &opts) {
 }
 
 void printStartup(const Json &j, std::FILE *out) {
-  std::fprintf(out, "  from `hot run` to the exit of a main() that returns at once (median)\n\n");
-  std::fprintf(out, "  %-34s %10s %10s %14s %10s %12s\n", "", "native", "cold", "filling cache",
+  std::fprintf(out, "  from `hot run` to the first line of main() / to the exit of a main() that "
+                    "returns at once (median)\n\n");
+  std::fprintf(out, "  %-34s %14s %14s %14s %14s %10s\n", "", "native", "cold", "filling cache",
                "warm", "warm/cold");
   auto row = [&](const std::string &label, const Json &r) {
-    std::fprintf(out, "  %-34s %8.0fms %8.0fms %12.0fms %8.0fms %11.2fx\n", label.c_str(),
-                 r["native_ms"].get<double>(), r["cold_ms"].get<double>(),
-                 r["filling_cache_ms"].get<double>(), r["warm_ms"].get<double>(),
-                 r["warm_over_cold"].get<double>());
+    std::fprintf(out, "  %-34s %5.0f /%5.0fms %5.0f /%5.0fms %12.0fms %5.0f /%5.0fms %9.2fx\n",
+                 label.c_str(), r["native_to_main_ms"].get<double>(), r["native_ms"].get<double>(),
+                 r["cold_to_main_ms"].get<double>(), r["cold_ms"].get<double>(),
+                 r["filling_cache_ms"].get<double>(), r["warm_to_main_ms"].get<double>(),
+                 r["warm_ms"].get<double>(), r["warm_over_cold"].get<double>());
   };
   row(std::to_string(j["generated_units"].get<unsigned>()) + " generated units", j["generated"]);
   row("3 units including nlohmann/json", j["json_units"]);

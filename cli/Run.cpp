@@ -154,8 +154,11 @@ int runCommand(const std::vector<std::string> &args) {
     return 1;
   }
   if (hot::EngineStats st = engine->stats(); !quiet && !json && st.cache_hits > 0)
-    std::fprintf(stderr, "hot: %llu of %zu units read back from %s (unchanged since a run compiled them)\n",
-                 (unsigned long long)st.cache_hits, st.units, config.cache_dir.c_str());
+    std::fprintf(stderr,
+                 "hot: %llu of %zu units read back from %s (unchanged since a run compiled "
+                 "them), %llu linked from their objects\n",
+                 (unsigned long long)st.cache_hits, st.units, config.cache_dir.c_str(),
+                 (unsigned long long)st.cache_replayed);
 
   // `hot call` reaches this run through <cwd>/.hot/<pid>.sock (or the fallback folder when
   // the working directory cannot hold it) while main runs (cli/Control.h).
@@ -189,9 +192,12 @@ int runCommand(const std::vector<std::string> &args) {
                    u.failed ? " (last edit failed)" : "");
     hot::EngineStats st = engine->stats();
     if (!config.cache_dir.empty())
-      std::fprintf(stderr, "hot: cache %s: %llu read back, %llu compiled, %llu corrupt\n",
+      std::fprintf(stderr,
+                   "hot: cache %s: %llu read back (%llu linked from their objects), %llu "
+                   "compiled, %llu corrupt\n",
                    config.cache_dir.c_str(), (unsigned long long)st.cache_hits,
-                   (unsigned long long)st.cache_misses, (unsigned long long)st.cache_corrupt);
+                   (unsigned long long)st.cache_replayed, (unsigned long long)st.cache_misses,
+                   (unsigned long long)st.cache_corrupt);
   }
   return status.value();
 }

@@ -8,6 +8,7 @@
 #include "jit/CodeScanner.h"
 
 #include "llvm/Demangle/Demangle.h"
+#include "llvm/Support/xxhash.h"
 
 #include <algorithm>
 #include <cctype>
@@ -373,11 +374,21 @@ std::vector<std::string> HotEngine::Impl::compileArgs(const Unit &u) const {
   return args;
 }
 
+/// A unit's id scopes its local symbols' names and keys its cached rewrite: derived from its
+/// path, so that adding or removing a unit changes no other unit's code (with a counter every
+/// unit found after it would get another id, and miss the cache). The next free one on a clash.
+unsigned HotEngine::Impl::stableUnitId(const std::string &path) {
+  constexpr unsigned kRange = 1u << 30; // positive as an int (owners are ints, -1 = none)
+  unsigned id = unsigned(llvm::xxh3_64bits(path) % kRange) + 1;
+  while (!unit_ids_.insert(id).second) id = id % kRange + 1;
+  return id;
+}
+
 Unit &HotEngine::Impl::unitFor(const std::string &path) {
   auto &slot = units_[path];
   if (!slot) {
     slot = std::make_unique<Unit>();
-    slot->id = next_unit_id_++;
+    slot->id = stableUnitId(path);
     slot->path = path;
     // A unit that is a symlink changes when its target does: inotify reports the target.
     std::error_code ec;
@@ -814,6 +825,8 @@ EngineStats HotEngine::Impl::stats() const {
   st.cache_hits = cache.hits;
   st.cache_misses = cache.misses;
   st.cache_corrupt = cache.corrupt;
+  st.cache_replayed = cache.replayed;
+  st.cache_replays_refused = cache.replays_refused;
   return st;
 }
 

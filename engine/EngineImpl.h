@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +24,7 @@
 #include "hot/engine.h"
 #include "jit/JitStack.h"
 #include "jit/StubTable.h"
+#include "jit/TransformRecord.h"
 #include "jit/Transform.h"
 
 namespace hot {
@@ -127,6 +129,14 @@ struct Staged {
   };
   std::vector<Migration> migrations;
   double compile_ms = 0, link_ms = 0;
+  /// linkAll(): the addresses of bodies, initializer and hooks (`lookup_error` if linking
+  /// failed, with the session's errors).
+  std::map<std::string, void *> addrs;
+  std::string lookup_error;
+  /// The key of this unit's replay record ("" if it has none), and whether analyze() replayed
+  /// it (its objects came with the record: no rewrite, no backend).
+  std::string record_key;
+  bool replayed = false;
   ReloadEvent::Phases phases;
   /// Strong definitions of this compile (stub symbols and data keys) -> "file:line:col".
   std::map<std::string, std::string> strong_where;
@@ -227,6 +237,12 @@ private:
   Status rewriteAll(Transaction &tx);
   void codegenAll(Transaction &tx);
   Status linkAll(Transaction &tx);
+  void lookUp(Staged &s);
+  Status makeTransform(Staged &s, jit::TransformOptions opts);
+  unsigned stableUnitId(const std::string &path);
+  std::optional<jit::TransformRecord> loadRecord(const std::string &key);
+  Status stopReplaying(Staged &s);
+  void storeRecord(Staged &s, const std::string &object_key);
   Status resolve(Staged &s);
   Status apply(Transaction &tx, std::unique_lock<std::mutex> &lock);
   void commit(Transaction &tx);
@@ -303,7 +319,7 @@ private:
   /// retires when the last one leaves.
   std::map<llvm::orc::JITDylib *, unsigned> jd_refs_;
   std::chrono::steady_clock::time_point next_scan_{}; ///< No retirement scan before this.
-  unsigned next_unit_id_ = 1;
+  std::set<unsigned> unit_ids_; ///< Ids given to units (stableUnitId()).
   std::uint64_t next_tx_ = 1;
 
   // Hand-off between the engine thread and update().

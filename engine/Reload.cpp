@@ -198,6 +198,7 @@ fe::CompileJob HotEngine::Impl::compileJob(const Staged &s) const {
   job.cache_units = true;
   job.cache_max_bytes = std::uint64_t(std::max(1u, config_.cache_max_mb)) << 20;
   job.share_system_headers = true;
+  job.lazy_module = true; // a replayed rewrite needs no IR (makeTransform)
   return job;
 }
 
@@ -276,6 +277,66 @@ void HotEngine::Impl::compileAll(Transaction &tx) {
   }
 }
 
+/// The options and flags that decide the rewritten code beyond the module itself.
+static std::string recordOptions(const jit::TransformOptions &o, int opt_level, bool native) {
+  std::string out = std::to_string(o.unit_id) + ':' + std::to_string(o.version) + ':' +
+                    (o.count_calls ? "c" : "-") + std::to_string(opt_level) + (native ? "N" : "n");
+  for (const std::string &d : o.local_declarations) out += '\0' + d;
+  return out;
+}
+
+/// A unit whose module an earlier run rewrote with the same options is replayed from that
+/// run's record and object (no IR parsed) when both are still cached; any other unit gets a
+/// transform of its module. Records are kept only for units the unit cache identifies.
+Status HotEngine::Impl::makeTransform(Staged &s, jit::TransformOptions opts) {
+  bool native = s.tier > 0 && config_.tiering.native_cpu;
+  opts.record = !config_.cache_dir.empty() && !s.compiled.cache_key.empty() && !s.compiled.patch;
+  if (opts.record) {
+    s.record_key = fe::detail::recordKey(s.compiled.cache_key, recordOptions(opts, s.opt_level, native));
+    if (auto rec = loadRecord(s.record_key)) {
+      s.code_obj = fe::detail::loadObject(config_.cache_dir, rec->code_object_key);
+      if (s.code_obj) {
+        s.transform = std::make_unique<jit::UnitTransform>(*rec, s.compiled, opts);
+        return Status();
+      }
+    }
+  }
+  if (auto err = fe::materializeModule(s.compiled))
+    return Status(ErrorCode::Internal, s.unit->path + ": the cached code of this unit does not "
+                                                      "load (" + llvm::toString(std::move(err)) +
+                                                      "); run `hot cache clear` and start again");
+  s.transform = std::make_unique<jit::UnitTransform>(*s.compiled.module, s.compiled, opts);
+  if (auto err = s.transform->analyze())
+    return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
+  return Status();
+}
+
+std::optional<jit::TransformRecord> HotEngine::Impl::loadRecord(const std::string &key) {
+  auto buf = fe::detail::loadObject(config_.cache_dir, key);
+  if (!buf) return std::nullopt;
+  return jit::TransformRecord::parse(buf->getBuffer().str());
+}
+
+/// A replay the engine's answers do not match: the unit is transformed from its module, with
+/// the data decisions already made (the same candidates, so matched by key).
+Status HotEngine::Impl::stopReplaying(Staged &s) {
+  std::map<std::string, std::pair<std::string, bool>> decided;
+  for (const jit::DataCandidate &d : s.transform->data()) decided[d.key] = {d.symbol, d.is_new};
+  jit::TransformOptions opts = s.transform->options();
+  s.code_obj.reset();
+  if (auto err = fe::materializeModule(s.compiled))
+    return Status(ErrorCode::Internal, s.unit->path + ": the cached code of this unit does not "
+                                                      "load (" + llvm::toString(std::move(err)) +
+                                                      "); run `hot cache clear` and start again");
+  s.transform = std::make_unique<jit::UnitTransform>(*s.compiled.module, s.compiled, opts);
+  if (auto err = s.transform->analyze())
+    return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
+  for (jit::DataCandidate &d : s.transform->data())
+    if (auto it = decided.find(d.key); it != decided.end())
+      std::tie(d.symbol, d.is_new) = it->second;
+  return Status();
+}
+
 Status HotEngine::Impl::analyze(Transaction &tx) {
   for (auto &s : tx.units) {
     if (!s->compiled.ok()) {
@@ -287,9 +348,7 @@ Status HotEngine::Impl::analyze(Transaction &tx) {
                                config_.tiering.enabled && s->tier == 0, {}};
     for (const auto &[name, local] : s->compiled.skipped)
       if (local) opts.local_declarations.push_back(name);
-    s->transform = std::make_unique<jit::UnitTransform>(*s->compiled.module, s->compiled, opts);
-    if (auto err = s->transform->analyze())
-      return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
+    if (Status st = makeTransform(*s, opts); !st.ok()) return st;
   }
   for (auto &s : tx.units) {
     tx.culprit = s->unit;
@@ -435,6 +494,20 @@ Status HotEngine::Impl::rewriteAll(Transaction &tx) {
   Oracle oracle(*this, tx);
   for (auto &s : tx.units) {
     auto start = Clock::now();
+    if (s->transform->replaying() && s->transform->replay(oracle)) {
+      s->replayed = true;
+      ++fe::detail::unitCacheCounters().replayed;
+      if (!s->transform->replayedDataObject().empty())
+        s->data_obj = llvm::MemoryBuffer::getMemBufferCopy(s->transform->replayedDataObject(),
+                                                           "hot.data");
+      for (auto &c : s->transform->newConstants) oracle.tx_constants.insert(c);
+      s->phases.transform = msSince(start);
+      continue;
+    }
+    if (s->transform->replaying()) {
+      ++fe::detail::unitCacheCounters().replays_refused;
+      if (Status st = stopReplaying(*s); !st.ok()) return st;
+    }
     auto dm = s->transform->rewrite(oracle);
     s->phases.transform = msSince(start);
     s->compile_ms += s->phases.transform;
@@ -472,20 +545,43 @@ void HotEngine::Impl::reuseSharedCode(Staged &s) {
   }
 }
 
+/// Keeps what this rewrite consulted and produced next to its object (`object_key`), so the
+/// next start replays it. Before linking: the objects are still here.
+void HotEngine::Impl::storeRecord(Staged &s, const std::string &object_key) {
+  jit::TransformRecord *rec = s.transform->record();
+  if (!rec || s.record_key.empty() || object_key.empty() || !s.code_obj) return;
+  rec->code_object_key = object_key;
+  if (s.data_obj) rec->data_object = s.data_obj->getBuffer().str();
+  std::string bytes = rec->serialize();
+  fe::detail::storeObject(config_.cache_dir, s.record_key,
+                          *llvm::MemoryBuffer::getMemBuffer(bytes, "", false),
+                          std::uint64_t(std::max(1u, config_.cache_max_mb)) << 20);
+}
+
 void HotEngine::Impl::codegenAll(Transaction &tx) {
   parallelFor(tx.units.size(), [&](size_t i, size_t) {
     Staged &s = *tx.units[i];
     auto start = Clock::now();
+    if (s.replayed) return; // objects read back with the record
     bool native = s.tier > 0 && config_.tiering.native_cpu;
     // An earlier run may have compiled this very module (cache_dir): its object is reused.
     // Not a function-level patch: no later start loads one, so it would only crowd out units.
     std::string key;
-    if (!config_.cache_dir.empty() && !s.compiled.patch) {
+    jit::TransformRecord *rec = s.transform->record();
+    if (rec && !s.record_key.empty()) {
+      // The module's identity and options (the record's key) and what its rewrite was told
+      // and made (the record) decide the rewritten module: no need to hash it.
+      key = "obj" + s.record_key.substr(3) + "-" + rec->digest();
+    } else if (!config_.cache_dir.empty() && !s.compiled.patch) {
       fe::detail::canonicalizeDeclarations(*s.compiled.module);
       key = fe::detail::objectKey(*s.compiled.module, s.opt_level, native);
     }
     if (!key.empty()) s.code_obj = fe::detail::loadObject(config_.cache_dir, key);
     if (!s.code_obj) {
+      if (auto err = jit::UnitTransform::verifyCode(*s.compiled.module)) {
+        tx.status = Status(ErrorCode::Internal, llvm::toString(std::move(err)));
+        return;
+      }
       fe::optimizeModule(*s.compiled.module, s.opt_level);
       s.phases.optimize = msSince(start);
       auto obj = fe::emitObject(*s.compiled.module, s.opt_level, native);
@@ -500,6 +596,7 @@ void HotEngine::Impl::codegenAll(Transaction &tx) {
       if (dobj) s.data_obj = std::move(*dobj);
       else tx.status = Status(ErrorCode::Internal, llvm::toString(dobj.takeError()));
     }
+    storeRecord(s, key);
     double ms = msSince(start);
     s.phases.codegen = ms - s.phases.optimize;
     s.compile_ms += ms;
@@ -555,6 +652,10 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
     s.jd = *jd;
     s.link_ms = msSince(start);
   }
+  // ORC links each unit's object at its first lookup: units are linked in parallel (most of a
+  // warm start of many units is linking). Their objects reach each other only through
+  // hot.stubs and hot.state, added above.
+  parallelFor(tx.units.size(), [&](size_t i, size_t) { lookUp(*tx.units[i]); });
   for (auto &sp : tx.units) {
     tx.culprit = sp->unit;
     if (Status st = resolve(*sp); !st.ok()) return st;
@@ -563,8 +664,8 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
   return Status();
 }
 
-/// Looks up every body, initializer and hook of one linked unit.
-Status HotEngine::Impl::resolve(Staged &s) {
+/// Links one unit: looks up every body, initializer and hook (on any thread).
+void HotEngine::Impl::lookUp(Staged &s) {
   auto start = Clock::now();
   std::vector<std::string> names;
   for (auto &c : s.transform->functions()) names.push_back(c.body);
@@ -572,10 +673,16 @@ Status HotEngine::Impl::resolve(Staged &s) {
     if (!n->empty()) names.push_back(*n);
   for (auto &[var, body] : s.transform->migrate) names.push_back(body);
   auto addrs = jit_->lookup(*s.jd, names);
-  if (!addrs) {
-    std::string text = llvm::toString(addrs.takeError());
-    return linkError(s, jit_->takeSessionErrors() + text);
-  }
+  if (addrs) s.addrs = std::move(*addrs);
+  else s.lookup_error = llvm::toString(addrs.takeError());
+  s.link_ms += msSince(start);
+}
+
+/// Records what lookUp() found for one linked unit.
+Status HotEngine::Impl::resolve(Staged &s) {
+  auto start = Clock::now();
+  if (!s.lookup_error.empty()) return linkError(s, jit_->takeSessionErrors() + s.lookup_error);
+  auto *addrs = &s.addrs;
   for (auto &c : s.transform->functions()) s.version.bodies[c.symbol] = (*addrs)[c.body];
   for (auto &[name, addr] : jit_->weakFunctions(*s.jd)) s.version.shared_code[name] = {addr, s.jd};
   if (s.compiled.patch)

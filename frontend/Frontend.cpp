@@ -485,7 +485,7 @@ CompileResult Frontend::compile(const CompileJob &job) {
     std::string flags = llvm::sys::fs::current_path(cwd) ? std::string() : cwd.str().str();
     for (const std::string &a : argv) flags += '\0' + a;
     unit_key = detail::UnitCache::key(flags, job);
-    if (auto hit = detail::UnitCache(job.cache_dir).load(unit_key, cache_warning)) {
+    if (auto hit = detail::UnitCache(job.cache_dir).load(unit_key, cache_warning, job.lazy_module)) {
       hit->frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       return std::move(*hit);
     }

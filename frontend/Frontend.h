@@ -46,6 +46,8 @@ struct CompileJob {
   /// With `cache_units`: only read back; a miss returns at once, compiling nothing (the
   /// result has no module and no diagnostics). Asks "was this compiled before?".
   bool cache_only = false;
+  /// With `cache_units`: a result read back keeps its module as bitcode (CompileResult::bitcode).
+  bool lazy_module = false;
   /// A unit compiled for the first time takes the <...> includes its main file starts with
   /// from the shared system-header PCH (one build for all units with the same flags and
   /// headers: fast first loads) instead of building a preamble of its own. Checked by the
@@ -145,9 +147,15 @@ struct CompileResult {
   std::vector<std::pair<std::string, bool>> replaced;
   /// Read back from CompileJob::cache_dir instead of compiled.
   bool from_cache = false;
+  /// When this result was read back from the unit cache or stored in it: the identity of its
+  /// module across runs (the entry's key and a hash of its content); "" otherwise.
+  std::string cache_key;
+  /// With CompileJob::lazy_module, a result read back holds its module as bitcode until
+  /// materializeModule(): a warm start that replays the engine's rewrite needs no IR.
+  std::unique_ptr<llvm::MemoryBuffer> bitcode;
   /// With a cache_dir: every file the compile read and the hash of the bytes it read.
   std::vector<std::pair<std::string, std::uint64_t>> files_read;
-  bool ok() const { return module != nullptr; }
+  bool ok() const { return module != nullptr || bitcode != nullptr; }
 
   CompileResult() = default;
   CompileResult(CompileResult &&) noexcept = default;
@@ -189,6 +197,8 @@ void setHeaderCacheBudget(size_t bytes);
 
 /// Runs the standard LLVM optimization pipeline (O0 still runs the always-inliner) on `m`.
 void optimizeModule(llvm::Module &m, int opt_level);
+/// Parses a lazily read-back result's bitcode into `r.module` (no-op if it has its module).
+llvm::Error materializeModule(CompileResult &r);
 
 /// Code-generates `m` into an in-memory ELF relocatable object for the host (PIC, small code
 /// model; opt_level 0 -> CodeGenOptLevel::None, 1-2 -> Default, 3 -> Aggressive).

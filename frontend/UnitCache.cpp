@@ -205,6 +205,16 @@ bool splitEntry(llvm::StringRef bytes, llvm::StringRef &json, llvm::StringRef &b
   return llvm::xxh3_64bits(covered) == digest;
 }
 
+/// What identifies an entry's module across runs: its key and a hash of its content (a key
+/// is reused when an included header changes; the content then differs).
+std::string moduleIdentity(const std::string &key, llvm::StringRef json, llvm::StringRef bitcode) {
+  std::string all = json.str();
+  all.append(bitcode.data(), bitcode.size());
+  llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(all.data()), all.size()));
+  return key + "/" + hex(h.high64) + hex(h.low64);
+}
+
 /// A directory only this user can write into (created so when missing).
 bool privateDir(const std::string &path) {
   std::error_code ec;
@@ -290,7 +300,8 @@ std::string UnitCache::key(const std::string &flags_key, const CompileJob &job) 
 
 std::string UnitCache::entriesDir() const { return dir_ + "/units"; }
 
-std::optional<CompileResult> UnitCache::load(const std::string &key, std::string &warning) {
+std::optional<CompileResult> UnitCache::load(const std::string &key, std::string &warning,
+                                             bool lazy) {
   std::string path = entriesDir() + "/" + key + ".unit";
   auto buf = readFileSafely(path);
   if (!buf) {
@@ -319,14 +330,19 @@ std::optional<CompileResult> UnitCache::load(const std::string &key, std::string
       }
     }
     CompileResult r;
-    r.context = std::make_unique<llvm::LLVMContext>();
-    auto module = llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, path), *r.context);
-    if (!module) {
-      llvm::consumeError(module.takeError());
-      return corrupt("its code does not load");
+    if (lazy) {
+      r.bitcode = llvm::MemoryBuffer::getMemBufferCopy(bitcode, path);
+    } else {
+      r.context = std::make_unique<llvm::LLVMContext>();
+      auto module = llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, path), *r.context);
+      if (!module) {
+        llvm::consumeError(module.takeError());
+        return corrupt("its code does not load");
+      }
+      r.module = std::move(*module);
+      r.module->setModuleIdentifier(r.module->getSourceFileName());
     }
-    r.module = std::move(*module);
-    r.module->setModuleIdentifier(r.module->getSourceFileName());
+    r.cache_key = moduleIdentity(key, json_text, bitcode);
     for (const Json &d : j.at("diagnostics")) r.diagnostics.push_back(diagnosticFrom(d));
     r.dependencies = j.at("dependencies").get<std::vector<std::string>>();
     for (auto &[name, f] : j.at("functions").items()) r.functions[name] = functionFrom(name, f);
@@ -362,21 +378,9 @@ bool writeAtomically(const std::string &folder, const std::string &path, const s
 }
 } // namespace
 
-/// `r.module` replaced by the module `bitcode` describes, in a context of its own (a module
-/// parsed into a context that has the original's types would rename them).
-static void adoptRoundTrip(CompileResult &r, llvm::StringRef bitcode) {
-  auto context = std::make_unique<llvm::LLVMContext>();
-  auto module = llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, "round-trip"), *context);
-  if (!module) return llvm::consumeError(module.takeError());
-  r.module.reset();
-  r.context = std::move(context);
-  r.module = std::move(*module);
-  r.module->setModuleIdentifier(r.module->getSourceFileName());
-}
-
-void UnitCache::store(const std::string &key, CompileResult &r,
+bool UnitCache::store(const std::string &key, CompileResult &r,
                       const std::vector<ReadFile> &files, std::uint64_t max_bytes) {
-  if (!r.module || !privateDir(dir_) || !privateDir(entriesDir())) return;
+  if (!r.module || !privateDir(dir_) || !privateDir(entriesDir())) return false;
   std::string json_text = metadata(r, files).dump();
   llvm::SmallVector<char, 0> bitcode;
   llvm::raw_svector_ostream os(bitcode);
@@ -390,11 +394,12 @@ void UnitCache::store(const std::string &key, CompileResult &r,
   entry += body;
   appendU64(entry, llvm::xxh3_64bits(body));
   std::string path = entriesDir() + "/" + key + ".unit";
-  if (!writeAtomically(entriesDir(), path, entry)) return;
+  if (!writeAtomically(entriesDir(), path, entry)) return false;
   ++unitCacheCounters().stores;
   unitCacheCounters().bytes_written += entry.size();
-  adoptRoundTrip(r, llvm::StringRef(bitcode.data(), bitcode.size()));
+  r.cache_key = moduleIdentity(key, json_text, llvm::StringRef(bitcode.data(), bitcode.size()));
   evict(dir_, max_bytes, entry.size());
+  return true;
 }
 
 namespace {
@@ -431,6 +436,13 @@ std::string objectKey(const llvm::Module &m, int opt_level, bool native_cpu) {
   llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(all.data()), all.size()));
   return hex(h.high64) + hex(h.low64);
+}
+
+std::string recordKey(const std::string &unit_key, const std::string &options) {
+  std::string all = engineIdentity() + '\0' + unit_key + '\0' + options;
+  llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(all.data()), all.size()));
+  return "rec-" + hex(h.high64) + hex(h.low64);
 }
 
 std::unique_ptr<llvm::MemoryBuffer> loadObject(const std::string &dir, const std::string &key) {
@@ -474,3 +486,19 @@ void storeObject(const std::string &dir, const std::string &key, const llvm::Mem
 }
 
 } // namespace hot::fe::detail
+
+namespace hot::fe {
+
+llvm::Error materializeModule(CompileResult &r) {
+  if (r.module || !r.bitcode) return llvm::Error::success();
+  auto context = std::make_unique<llvm::LLVMContext>();
+  auto module = llvm::parseBitcodeFile(r.bitcode->getMemBufferRef(), *context);
+  if (!module) return module.takeError();
+  r.context = std::move(context);
+  r.module = std::move(*module);
+  r.module->setModuleIdentifier(r.module->getSourceFileName());
+  r.bitcode.reset();
+  return llvm::Error::success();
+}
+
+} // namespace hot::fe

@@ -47,12 +47,12 @@ public:
 
   /// The result stored under `key` if every file it read still has the same content; a
   /// stale entry is a quiet miss, a corrupt one a miss with `warning` set.
-  std::optional<CompileResult> load(const std::string &key, std::string &warning);
+  /// `lazy`: the module stays bitcode (CompileResult::bitcode).
+  std::optional<CompileResult> load(const std::string &key, std::string &warning, bool lazy = false);
   /// Stores a successful first compile. Failures to write are silent (the cache is an
   /// optimization); entries beyond `max_bytes` in total are evicted, oldest use first.
-  /// `r.module` is replaced by the module read back from what was stored, so this run hands
-  /// the backend the very module later runs will load (and their objects match).
-  void store(const std::string &key, CompileResult &r, const std::vector<ReadFile> &files,
+  /// True if it was stored (then `r.cache_key` is set).
+  bool store(const std::string &key, CompileResult &r, const std::vector<ReadFile> &files,
              std::uint64_t max_bytes);
 
   /// "<dir>/units".
@@ -70,6 +70,9 @@ std::string objectKey(const llvm::Module &m, int opt_level, bool native_cpu);
 /// depends on the heap), so that equal modules hash equal. Changes no code.
 void canonicalizeDeclarations(llvm::Module &m);
 std::unique_ptr<llvm::MemoryBuffer> loadObject(const std::string &dir, const std::string &key);
+/// The key of a replay record (jit/TransformRecord.h) of the unit read back or stored under
+/// `unit_key`, rewritten with `options` (everything else the rewrite depends on).
+std::string recordKey(const std::string &unit_key, const std::string &options);
 void storeObject(const std::string &dir, const std::string &key, const llvm::MemoryBuffer &object,
                  std::uint64_t max_bytes);
 
@@ -77,6 +80,7 @@ void storeObject(const std::string &dir, const std::string &key, const llvm::Mem
 struct UnitCacheCounters {
   std::atomic<std::uint64_t> hits{0}, misses{0}, stores{0}, corrupt{0}, evicted{0};
   std::atomic<std::uint64_t> object_hits{0}, object_misses{0};
+  std::atomic<std::uint64_t> replayed{0}, replays_refused{0};
   std::atomic<std::uint64_t> bytes_read{0}, bytes_written{0};
 };
 UnitCacheCounters &unitCacheCounters();

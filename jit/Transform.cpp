@@ -1,4 +1,5 @@
 #include "jit/Transform.h"
+#include "jit/TransformRecord.h"
 
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/Constants.h"
@@ -71,7 +72,47 @@ std::string hookName(const Function &f, const fe::FunctionInfo *info) {
 } // namespace
 
 UnitTransform::UnitTransform(Module &m, const fe::CompileResult &info, TransformOptions opts)
-    : m_(m), info_(info), opts_(opts) {}
+    : m_(&m), info_(info), opts_(opts) {}
+
+UnitTransform::UnitTransform(const TransformRecord &record, const fe::CompileResult &info,
+                             TransformOptions opts)
+    : info_(info), replay_(std::make_unique<TransformRecord>(record)), opts_(opts) {
+  for (const TransformRecord::Function &f : record.functions) {
+    auto it = info_.functions.find(f.mangled);
+    const fe::FunctionInfo *fi = it == info_.functions.end() ? nullptr : &it->second;
+    functions_.push_back({f.symbol, f.body, f.mangled, fi, f.is_user, f.is_alias, f.strong});
+  }
+  data_ = record.data;
+  for (const std::string &kind : record.hooks) hooks_[kind] = nullptr;
+}
+
+UnitTransform::~UnitTransform() = default;
+
+const std::string &UnitTransform::replayedDataObject() const {
+  static const std::string none;
+  return replay_ ? replay_->data_object : none;
+}
+
+bool UnitTransform::replay(const SymbolOracle &oracle) {
+  const TransformRecord &r = *replay_;
+  if (r.data.size() != data_.size()) return false;
+  for (size_t i = 0; i < data_.size(); ++i)
+    if (data_[i].symbol != r.data[i].symbol || data_[i].is_new != r.data[i].is_new) return false;
+  for (const auto &[symbol, answer] : r.reloadable)
+    if (oracle.isReloadable(symbol) != answer) return false;
+  for (const auto &[symbol, answer] : r.has_data)
+    if (oracle.hasData(symbol) != answer) return false;
+  for (const auto &[key, answer] : r.data_symbol)
+    if (oracle.dataSymbol(key) != answer) return false;
+  initFunction = r.init_function;
+  onLoad = r.on_load;
+  onUnload = r.on_unload;
+  migrate = r.migrate;
+  newConstants = r.new_constants;
+  skippedInitializers = r.skipped_initializers;
+  calls = r.calls;
+  return true;
+}
 
 struct UnitTransform::Impl {
   static std::string stableName(const GlobalValue &g, unsigned unit) {
@@ -99,15 +140,17 @@ struct UnitTransform::Impl {
 };
 
 Error UnitTransform::analyze() {
-  Impl::detachCtors(m_, ctors_);
+  if (replaying()) return Error::success();
+  Module &m = *m_;
+  Impl::detachCtors(m, ctors_);
   std::set<Function *> ctorFns;
   for (auto &[prio, fn] : ctors_) ctorFns.insert(fn);
 
   std::set<Function *> aliased;
-  for (GlobalAlias &a : m_.aliases())
+  for (GlobalAlias &a : m.aliases())
     if (auto *fn = dyn_cast_or_null<Function>(a.getAliaseeObject())) aliased.insert(fn);
 
-  for (Function &f : m_) {
+  for (Function &f : m) {
     if (f.isDeclaration() || f.hasAvailableExternallyLinkage() || f.isIntrinsic()) continue;
     if (ctorFns.count(&f)) continue;
     auto it = info_.functions.find(f.getName().str());
@@ -128,7 +171,7 @@ Error UnitTransform::analyze() {
     functions_.push_back({Impl::stableName(f, opts_.unit_id), "", f.getName().str(), info, user,
                           false, f.hasExternalLinkage()});
   }
-  for (GlobalAlias &a : m_.aliases()) {
+  for (GlobalAlias &a : m.aliases()) {
     if (!isa_and_nonnull<Function>(a.getAliaseeObject())) continue;
     auto it = info_.functions.find(a.getName().str());
     const fe::FunctionInfo *info = it == info_.functions.end() ? nullptr : &it->second;
@@ -137,8 +180,8 @@ Error UnitTransform::analyze() {
                           a.hasExternalLinkage()});
   }
 
-  const DataLayout &dl = m_.getDataLayout();
-  for (GlobalVariable &g : m_.globals()) {
+  const DataLayout &dl = m.getDataLayout();
+  for (GlobalVariable &g : m.globals()) {
     if (g.isDeclaration() || isSpecial(g)) continue;
     auto it = info_.globals.find(g.getName().str());
     const fe::GlobalInfo *info = it == info_.globals.end() ? nullptr : &it->second;
@@ -522,10 +565,13 @@ Error verify(Module &m, const char *what) {
 
 } // namespace
 
-Expected<std::unique_ptr<Module>> UnitTransform::rewrite(const SymbolOracle &oracle) {
-  Rewriter r(m_, oracle, opts_, data_, functions_);
+Expected<std::unique_ptr<Module>> UnitTransform::rewrite(const SymbolOracle &engine_oracle) {
+  if (replaying()) return createStringError("hotengine internal error: rewrite of a replay");
+  Module &m = *m_;
+  RecordingOracle oracle(engine_oracle);
+  Rewriter r(m, oracle, opts_, data_, functions_);
   for (const std::string &name : opts_.local_declarations)
-    if (Function *f = m_.getFunction(name); f && f->isDeclaration())
+    if (Function *f = m.getFunction(name); f && f->isDeclaration())
       f->setName(unitScoped(opts_.unit_id, name));
   r.renameHooks(hooks_, *this);
   r.stubFunctions();
@@ -539,10 +585,31 @@ Expected<std::unique_ptr<Module>> UnitTransform::rewrite(const SymbolOracle &ora
   initFunction = r.makeInit(ctors_);
   r.fixDeclarations();
   calls = r.referencedStubs();
-  if (auto err = verify(m_, "code")) return std::move(err);
   if (dm)
     if (auto err = verify(*dm, "data")) return std::move(err);
+  if (opts_.record) record_ = makeRecord(oracle);
   return std::move(dm);
 }
+
+std::unique_ptr<TransformRecord> UnitTransform::makeRecord(const RecordingOracle &oracle) const {
+  auto rec = std::make_unique<TransformRecord>();
+  for (const FunctionCandidate &c : functions_)
+    rec->functions.push_back({c.symbol, c.body, c.mangled, c.is_user, c.is_alias, c.strong});
+  rec->data = data_;
+  for (const auto &[kind, fn] : hooks_) rec->hooks.insert(kind);
+  rec->init_function = initFunction;
+  rec->on_load = onLoad;
+  rec->on_unload = onUnload;
+  rec->migrate = migrate;
+  rec->new_constants = newConstants;
+  rec->skipped_initializers = skippedInitializers;
+  rec->calls = calls;
+  rec->reloadable = oracle.reloadable;
+  rec->has_data = oracle.has_data;
+  rec->data_symbol = oracle.data_symbol;
+  return rec;
+}
+
+Error UnitTransform::verifyCode(Module &m) { return verify(m, "code"); }
 
 } // namespace hot::jit

@@ -80,11 +80,31 @@ struct TransformOptions {
   /// Local functions the module only declares (their bodies were skipped by a function-level
   /// recompile): references get their unit-scoped stub name.
   std::vector<std::string> local_declarations;
+  /// Keep a TransformRecord of rewrite() (record()), for a later run to replay.
+  bool record = false;
 };
+
+struct TransformRecord;
+class RecordingOracle;
 
 class UnitTransform {
 public:
   UnitTransform(llvm::Module &m, const fe::CompileResult &info, TransformOptions opts);
+  /// A replay of `record`, an earlier run's rewrite of the same module with the same options
+  /// (no module): functions(), data() and hasHook() are the record's, analyze() does nothing,
+  /// and replay() stands in for rewrite().
+  UnitTransform(const TransformRecord &record, const fe::CompileResult &info, TransformOptions opts);
+  ~UnitTransform();
+  bool replaying() const { return m_ == nullptr; }
+  /// Replay mode: sets what rewrite() sets and returns true if the engine decided data() as the
+  /// recorded rewrite saw it and `oracle` answers each question it asked the same way; false
+  /// (nothing set) if a real rewrite is needed.
+  bool replay(const SymbolOracle &oracle);
+  /// With TransformOptions::record, after rewrite(): what it consulted and produced.
+  TransformRecord *record() { return record_.get(); }
+  /// Replay mode: the object of the data module the recorded rewrite made ("" if none).
+  const std::string &replayedDataObject() const;
+  const TransformOptions &options() const { return opts_; }
 
   /// Finds functions, data, initializers and hooks. Mutates only to detach llvm.global_ctors.
   llvm::Error analyze();
@@ -94,8 +114,12 @@ public:
   bool hasHook(const std::string &kind) const { return hooks_.count(kind) > 0; }
 
   /// Rewrites the module (see the file comment) using the engine's decisions in data().
-  /// Returns the new persistent-data module, or null if nothing new.
+  /// Returns the new persistent-data module (verified), or null if nothing new. The code
+  /// module is not verified here: verifyCode() before it is compiled (a module whose object
+  /// an earlier run compiled, so verified, is not verified again).
   llvm::Expected<std::unique_ptr<llvm::Module>> rewrite(const SymbolOracle &oracle);
+  /// An error naming the invalid IR if the rewritten code module is not valid (an engine bug).
+  static llvm::Error verifyCode(llvm::Module &m);
 
   /// Set by rewrite(): names in the code module.
   std::string initFunction;                    ///< "" if the unit has no initializers to run.
@@ -118,9 +142,11 @@ public:
   static std::string counterName(const std::string &symbol) { return "__hot_cnt." + symbol; }
 
 private:
+  std::unique_ptr<TransformRecord> makeRecord(const RecordingOracle &oracle) const;
   struct Impl;
-  llvm::Module &m_;
+  llvm::Module *m_ = nullptr; ///< Null when replaying.
   const fe::CompileResult &info_;
+  std::unique_ptr<TransformRecord> record_, replay_;
   TransformOptions opts_;
   std::vector<DataCandidate> data_;
   std::vector<FunctionCandidate> functions_;

@@ -166,6 +166,10 @@ struct EngineStats {
   /// Config::cache_dir, for this process: compiles read back, compiles done (misses), and
   /// entries found corrupt (counted as misses too).
   std::uint64_t cache_hits = 0, cache_misses = 0, cache_corrupt = 0;
+  /// Units read back that were linked from an earlier run's objects without their IR (the
+  /// engine's rewrite replayed), and those whose replay this run's engine state refused (a
+  /// symbol or constant another unit provided then but not now): rewritten and compiled.
+  std::uint64_t cache_replayed = 0, cache_replays_refused = 0;
 };
 
 class HotEngine {
