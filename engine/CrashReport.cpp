@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 namespace hot::eng {
 
@@ -28,16 +30,17 @@ struct CrashReporter::State {
     while (true) {
       while (::sem_wait(&request) != 0 && errno == EINTR) {
       }
-      if (stop.load()) return;
-      const Fault *f = fault.load();
-      if (!f) continue;
-      std::string text = format(*f);
-      for (size_t off = 0; off < text.size();) {
-        ssize_t n = ::write(2, text.data() + off, text.size() - off);
-        if (n <= 0) break;
-        off += size_t(n);
+      // A fault posted just before the destructor's stop is still reported.
+      if (const Fault *f = fault.exchange(nullptr)) {
+        std::string text = format(*f);
+        for (size_t off = 0; off < text.size();) {
+          ssize_t n = ::write(2, text.data() + off, text.size() - off);
+          if (n <= 0) break;
+          off += size_t(n);
+        }
+        done.store(true);
       }
-      done.store(true);
+      if (stop.load()) return;
     }
   }
 };
@@ -76,6 +79,12 @@ CrashReporter::~CrashReporter() {
   state_->stop.store(true);
   ::sem_post(&state_->request);
   if (state_->thread.joinable()) state_->thread.join();
+  // A handler that read g_current just before it was cleared may still post: the semaphore
+  // must outlive it. Kept (reachable, so not a leak) for the process's life; one per reporter.
+  static std::mutex mu;
+  static std::vector<std::shared_ptr<State>> retired;
+  std::lock_guard<std::mutex> lock(mu);
+  retired.push_back(std::move(state_));
 }
 
 } // namespace hot::eng

@@ -243,7 +243,7 @@ private:
   std::optional<jit::TransformRecord> loadRecord(const std::string &key);
   Status stopReplaying(Staged &s);
   void storeRecord(Staged &s, const std::string &object_key);
-  Status resolve(Staged &s);
+  Status resolve(const Transaction &tx, Staged &s);
   Status apply(Transaction &tx, std::unique_lock<std::mutex> &lock);
   void commit(Transaction &tx);
   void recordStrongOwners(Staged &s);

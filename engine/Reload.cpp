@@ -209,6 +209,9 @@ bool HotEngine::Impl::startsHot(Staged &s, fe::Frontend &frontend) {
   if (!config_.tiering.enabled || config_.cache_dir.empty() || s.tier != 0 ||
       !s.unit->history.empty())
     return false;
+  // Tier 1 compiled like tier 0: its entry is the tier-0 compile's, not a sign of heat.
+  if (config_.tiering.tier1_opt == config_.tiering.tier0_opt && !config_.tiering.native_cpu)
+    return false;
   Staged probe;
   probe.unit = s.unit;
   probe.source = s.source;
@@ -550,6 +553,7 @@ void HotEngine::Impl::reuseSharedCode(Staged &s) {
 void HotEngine::Impl::storeRecord(Staged &s, const std::string &object_key) {
   jit::TransformRecord *rec = s.transform->record();
   if (!rec || s.record_key.empty() || object_key.empty() || !s.code_obj) return;
+  if (s.data && !s.data_obj) return; // its data did not compile: nothing to replay
   rec->code_object_key = object_key;
   if (s.data_obj) rec->data_object = s.data_obj->getBuffer().str();
   std::string bytes = rec->serialize();
@@ -604,22 +608,29 @@ void HotEngine::Impl::codegenAll(Transaction &tx) {
 }
 
 /// Turns ORC's "Symbols not found: [ _Z3barv ]" into a located, demangled message.
-static Status linkError(const Staged &s, std::string text) {
+static Status linkError(const Staged &s, std::string text, const std::set<std::string> &foreign) {
   // A specific error (e.g. an archive member out of reach) is followed by ORC's list of every
   // symbol that could then not be materialized: only the specific one is worth reading.
   size_t failed = text.find("\nFailed to materialize symbols:");
   std::string msg = failed != std::string::npos && failed > 0 ? text.substr(0, failed) : text;
-  size_t open = text.find("Symbols not found: [");
-  if (open != std::string::npos) {
+  // Every list the session reported (units link in parallel: another failing unit's may
+  // come first), less the symbols only other failing units lack.
+  std::string list;
+  std::set<std::string> seen;
+  int n = 0;
+  for (size_t open = text.find("Symbols not found: ["); open != std::string::npos;
+       open = text.find("Symbols not found: [", open + 1)) {
     size_t close = text.find(']', open);
     std::istringstream names(text.substr(open + 20, close - open - 20));
-    std::string name, list;
-    for (int n = 0; names >> name; ++n) {
+    for (std::string name; names >> name;) {
       if (!name.empty() && name.back() == ',') name.pop_back(); // "[ a, b ]"
       if (name.size() > 1 && name.front() == '"') name = name.substr(1, name.size() - 2);
+      if (foreign.count(name) || !seen.insert(name).second) continue;
       list += (list.empty() ? "'" : ", '") + llvm::demangle(name) + "'";
-      if (n < 5) list += eng::libraryHint(name); // " (defined by ...: add -l z)" or ""
+      if (n++ < 5) list += eng::libraryHint(name); // " (defined by ...: add -l z)" or ""
     }
+  }
+  if (!list.empty()) {
     std::string first = list.substr(1, list.find('\'', 1) - 1);
     std::string base = first.substr(0, first.find('('));
     if (auto p = base.rfind("::"); p != std::string::npos) base = base.substr(p + 2);
@@ -629,6 +640,17 @@ static Status linkError(const Staged &s, std::string text) {
   }
   if (msg.size() > 2000) msg = msg.substr(0, 2000) + "... (truncated)";
   return Status(ErrorCode::LinkError, msg);
+}
+
+/// Symbols that other units of the transaction whose link failed need and `s` does not: a
+/// missing one is theirs (the session reports every unit's missing symbols in one stream).
+static std::set<std::string> foreignMissing(const Transaction &tx, const Staged &s) {
+  std::set<std::string> out;
+  for (const auto &other : tx.units)
+    if (other.get() != &s && !other->lookup_error.empty())
+      for (const std::string &sym : other->transform->externals)
+        if (!s.transform->externals.count(sym)) out.insert(sym);
+  return out;
 }
 
 /// Links in three passes so that no unit depends on the order of the transaction: every new
@@ -656,9 +678,10 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
   // warm start of many units is linking). Their objects reach each other only through
   // hot.stubs and hot.state, added above.
   parallelFor(tx.units.size(), [&](size_t i, size_t) { lookUp(*tx.units[i]); });
+  jit_->finishLinking(); // archive members' initializers: here, once every unit is linked
   for (auto &sp : tx.units) {
     tx.culprit = sp->unit;
-    if (Status st = resolve(*sp); !st.ok()) return st;
+    if (Status st = resolve(tx, *sp); !st.ok()) return st;
   }
   tx.culprit = nullptr;
   return Status();
@@ -672,16 +695,17 @@ void HotEngine::Impl::lookUp(Staged &s) {
   for (auto *n : {&s.transform->initFunction, &s.transform->onLoad, &s.transform->onUnload})
     if (!n->empty()) names.push_back(*n);
   for (auto &[var, body] : s.transform->migrate) names.push_back(body);
-  auto addrs = jit_->lookup(*s.jd, names);
+  auto addrs = jit_->linkOnly(*s.jd, names);
   if (addrs) s.addrs = std::move(*addrs);
   else s.lookup_error = llvm::toString(addrs.takeError());
   s.link_ms += msSince(start);
 }
 
 /// Records what lookUp() found for one linked unit.
-Status HotEngine::Impl::resolve(Staged &s) {
+Status HotEngine::Impl::resolve(const Transaction &tx, Staged &s) {
   auto start = Clock::now();
-  if (!s.lookup_error.empty()) return linkError(s, jit_->takeSessionErrors() + s.lookup_error);
+  if (!s.lookup_error.empty())
+    return linkError(s, jit_->takeSessionErrors() + s.lookup_error, foreignMissing(tx, s));
   auto *addrs = &s.addrs;
   for (auto &c : s.transform->functions()) s.version.bodies[c.symbol] = (*addrs)[c.body];
   for (auto &[name, addr] : jit_->weakFunctions(*s.jd)) s.version.shared_code[name] = {addr, s.jd};

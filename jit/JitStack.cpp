@@ -27,6 +27,7 @@ using namespace llvm::orc;
 
 namespace hot::jit {
 
+
 /// Records the executable ranges of every linked graph by JITDylib, so that a faulting or
 /// sampled program counter can be attributed to a unit version.
 class JitStack::RangePlugin : public ObjectLinkingLayer::Plugin {
@@ -497,6 +498,16 @@ Expected<std::map<std::string, void *>> JitStack::lookup(JITDylib &jd,
   runArchiveInitializers(); // archive members this lookup linked (also when it failed)
   prepareUnwinder();
   return out;
+}
+
+Expected<std::map<std::string, void *>> JitStack::linkOnly(JITDylib &jd,
+                                                           const std::vector<std::string> &names) {
+  return lookupIn(jit_->getExecutionSession(), jd, names);
+}
+
+void JitStack::finishLinking() {
+  runArchiveInitializers();
+  prepareUnwinder();
 }
 
 Expected<std::map<std::string, void *>>

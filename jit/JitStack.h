@@ -63,6 +63,14 @@ public:
   /// Resolves `names` in `jd` (links it). Any missing symbol fails the whole lookup.
   llvm::Expected<std::map<std::string, void *>> lookup(llvm::orc::JITDylib &jd,
                                                        const std::vector<std::string> &names);
+  /// lookup() for several JITDylibs linked on as many threads at once (the session's errors
+  /// of all of them go to takeSessionErrors()). Archive initializers wait for finishLinking():
+  /// one thread's lookup may be linking a member another's already saw.
+  llvm::Expected<std::map<std::string, void *>> linkOnly(llvm::orc::JITDylib &jd,
+                                                         const std::vector<std::string> &names);
+  /// After every linkOnly() returned, on the thread that may run user code: what lookup()
+  /// does after linking (archive members' initializers, the unwinder's first search).
+  void finishLinking();
   /// Forces every pending definition of hot.state to link.
   llvm::Expected<std::map<std::string, void *>> lookupState(const std::vector<std::string> &names);
 

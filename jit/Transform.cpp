@@ -111,6 +111,7 @@ bool UnitTransform::replay(const SymbolOracle &oracle) {
   newConstants = r.new_constants;
   skippedInitializers = r.skipped_initializers;
   calls = r.calls;
+  externals = r.externals;
   return true;
 }
 
@@ -585,6 +586,10 @@ Expected<std::unique_ptr<Module>> UnitTransform::rewrite(const SymbolOracle &eng
   initFunction = r.makeInit(ctors_);
   r.fixDeclarations();
   calls = r.referencedStubs();
+  for (const Function &f : m.functions())
+    if (f.isDeclaration() && !f.isIntrinsic()) externals.insert(f.getName().str());
+  for (const GlobalVariable &g : m.globals())
+    if (g.isDeclaration()) externals.insert(g.getName().str());
   if (dm)
     if (auto err = verify(*dm, "data")) return std::move(err);
   if (opts_.record) record_ = makeRecord(oracle);
@@ -604,6 +609,7 @@ std::unique_ptr<TransformRecord> UnitTransform::makeRecord(const RecordingOracle
   rec->new_constants = newConstants;
   rec->skipped_initializers = skippedInitializers;
   rec->calls = calls;
+  rec->externals = externals;
   rec->reloadable = oracle.reloadable;
   rec->has_data = oracle.has_data;
   rec->data_symbol = oracle.data_symbol;

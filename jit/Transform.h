@@ -128,6 +128,8 @@ public:
   std::vector<std::string> newConstants;       ///< Content-addressed constants defined now.
   unsigned skippedInitializers = 0;            ///< Initializers not re-run (state kept).
   std::set<std::string> calls;                 ///< Stub symbols the code calls or takes.
+  /// Every symbol the rewritten code module declares without defining (what linking it needs).
+  std::set<std::string> externals;
 
   /// Name of the slot symbol of `symbol`, and of its call counter.
   static std::string slotName(const std::string &symbol) { return "__hot_slot." + symbol; }

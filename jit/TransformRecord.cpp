@@ -11,7 +11,7 @@ namespace hot::jit {
 namespace {
 
 using Json = nlohmann::json;
-constexpr int kFormat = 1; // bump with any change of what a record holds
+constexpr int kFormat = 2; // bump with any change of what a record holds
 
 Json dataToJson(const DataCandidate &d) {
   return Json::array({d.key, int(d.kind), d.fingerprint, d.display, d.cpp_type, d.size, d.file,
@@ -55,6 +55,7 @@ std::string TransformRecord::serialize() const {
             {"new_constants", new_constants},
             {"skipped_initializers", skipped_initializers},
             {"calls", calls},
+            {"externals", externals},
             {"reloadable", reloadable},
             {"has_data", has_data},
             {"data_symbol", data_symbol},
@@ -100,6 +101,7 @@ std::optional<TransformRecord> TransformRecord::parse(const std::string &bytes) 
     r.new_constants = j.at("new_constants").get<std::vector<std::string>>();
     r.skipped_initializers = j.at("skipped_initializers").get<unsigned>();
     r.calls = j.at("calls").get<std::set<std::string>>();
+    r.externals = j.at("externals").get<std::set<std::string>>();
     r.reloadable = j.at("reloadable").get<std::map<std::string, bool>>();
     r.has_data = j.at("has_data").get<std::map<std::string, bool>>();
     r.data_symbol = j.at("data_symbol").get<std::map<std::string, std::string>>();

@@ -32,6 +32,7 @@ struct TransformRecord {
   std::vector<std::string> new_constants;
   unsigned skipped_initializers = 0;
   std::set<std::string> calls;
+  std::set<std::string> externals;
   /// The oracle's answers, per question.
   std::map<std::string, bool> reloadable, has_data;
   std::map<std::string, std::string> data_symbol;

@@ -22,3 +22,25 @@ TEST(UnresolvedSymbol, KeepsOldCodeAndNamesTheSymbol) {
   EXPECT_TRUE(good.success) << good.message;
   EXPECT_EQ(answer(), 3);
 }
+
+// Units are linked in parallel: each failure names its own unit's missing symbol, never the
+// one another unit lacks at the same moment.
+TEST(UnresolvedSymbol, TwoUnitsFailingTogetherEachNameTheirOwnSymbol) {
+  for (int round = 0; round < 5; ++round) {
+    hot::test::LiveProject p;
+    p.write("a.cpp", "int only_a_lacks_this(int);\nint a() { return only_a_lacks_this(1); }\n");
+    p.write("b.cpp", "int only_b_lacks_this(int);\nint b() { return only_b_lacks_this(2); }\n");
+    EXPECT_FALSE(p.start().ok());
+    bool named = false;
+    for (const hot::ReloadEvent &e : p.events.since(0)) {
+      if (e.code != hot::ErrorCode::LinkError || !e.waiting_for.empty()) continue;
+      bool is_a = e.unit == p.path("a.cpp");
+      const char *own = is_a ? "only_a_lacks_this" : "only_b_lacks_this";
+      const char *other = is_a ? "only_b_lacks_this" : "only_a_lacks_this";
+      EXPECT_NE(e.message.find(own), std::string::npos) << e.message;
+      EXPECT_EQ(e.message.find(other), std::string::npos) << e.message;
+      named = true;
+    }
+    EXPECT_TRUE(named);
+  }
+}
