@@ -22,8 +22,10 @@ TEST(Retirement, ThousandReloadsKeepABoundedNumberOfVersions) {
   // A scan that a busy thread did not answer in time defers retirement for a second (the
   // versions stay mapped meanwhile): give the safe point a few chances.
   // The stack scan is conservative: a stale word in a live frame of this thread can still name
-  // one older version's code, which then stays mapped. Bounded is the point, not exact.
-  constexpr unsigned kBound = 3u + 2u;
+  // an older version's code, which then stays mapped. Bounded is the point, not exact: under
+  // AddressSanitizer on a loaded machine three such versions were seen (a 1,000-version leak
+  // would be 1,000).
+  constexpr unsigned kBound = 3u + 3u;
   auto st = p.settleLiveVersions(kBound);
   EXPECT_LE(st.live_versions, kBound);
   EXPECT_EQ(st.stubs, stubs_after_first) << "stubs are per symbol, never per version";
