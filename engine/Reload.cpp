@@ -288,6 +288,18 @@ static std::string recordOptions(const jit::TransformOptions &o, int opt_level, 
   return out;
 }
 
+/// A transform of the unit's module (parsed now if it was read back as bitcode), analyzed.
+Status HotEngine::Impl::transformModule(Staged &s, const jit::TransformOptions &opts) {
+  if (auto err = fe::materializeModule(s.compiled))
+    return Status(ErrorCode::Internal, s.unit->path + ": the cached code of this unit does not "
+                                                      "load (" + llvm::toString(std::move(err)) +
+                                                      "); run `hot cache clear` and start again");
+  s.transform = std::make_unique<jit::UnitTransform>(*s.compiled.module, s.compiled, opts);
+  if (auto err = s.transform->analyze())
+    return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
+  return Status();
+}
+
 /// A unit whose module an earlier run rewrote with the same options is replayed from that
 /// run's record and object (no IR parsed) when both are still cached; any other unit gets a
 /// transform of its module. Records are kept only for units the unit cache identifies.
@@ -304,14 +316,7 @@ Status HotEngine::Impl::makeTransform(Staged &s, jit::TransformOptions opts) {
       }
     }
   }
-  if (auto err = fe::materializeModule(s.compiled))
-    return Status(ErrorCode::Internal, s.unit->path + ": the cached code of this unit does not "
-                                                      "load (" + llvm::toString(std::move(err)) +
-                                                      "); run `hot cache clear` and start again");
-  s.transform = std::make_unique<jit::UnitTransform>(*s.compiled.module, s.compiled, opts);
-  if (auto err = s.transform->analyze())
-    return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
-  return Status();
+  return transformModule(s, opts);
 }
 
 std::optional<jit::TransformRecord> HotEngine::Impl::loadRecord(const std::string &key) {
@@ -327,13 +332,7 @@ Status HotEngine::Impl::stopReplaying(Staged &s) {
   for (const jit::DataCandidate &d : s.transform->data()) decided[d.key] = {d.symbol, d.is_new};
   jit::TransformOptions opts = s.transform->options();
   s.code_obj.reset();
-  if (auto err = fe::materializeModule(s.compiled))
-    return Status(ErrorCode::Internal, s.unit->path + ": the cached code of this unit does not "
-                                                      "load (" + llvm::toString(std::move(err)) +
-                                                      "); run `hot cache clear` and start again");
-  s.transform = std::make_unique<jit::UnitTransform>(*s.compiled.module, s.compiled, opts);
-  if (auto err = s.transform->analyze())
-    return Status(ErrorCode::Internal, llvm::toString(std::move(err)));
+  if (Status st = transformModule(s, opts); !st.ok()) return st;
   for (jit::DataCandidate &d : s.transform->data())
     if (auto it = decided.find(d.key); it != decided.end())
       std::tie(d.symbol, d.is_new) = it->second;
