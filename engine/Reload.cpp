@@ -675,8 +675,12 @@ Status HotEngine::Impl::linkAll(Transaction &tx) {
   }
   // ORC links each unit's object at its first lookup: units are linked in parallel (most of a
   // warm start of many units is linking). Their objects reach each other only through
-  // hot.stubs and hot.state, added above.
-  parallelFor(tx.units.size(), [&](size_t i, size_t) { lookUp(*tx.units[i]); });
+  // hot.stubs and hot.state, added above. With debugger registration, one at a time
+  // (JitStack::registersWithDebugger()).
+  if (jit_->registersWithDebugger())
+    for (auto &sp : tx.units) lookUp(*sp);
+  else
+    parallelFor(tx.units.size(), [&](size_t i, size_t) { lookUp(*tx.units[i]); });
   jit_->finishLinking(); // archive members' initializers: here, once every unit is linked
   for (auto &sp : tx.units) {
     tx.culprit = sp->unit;

@@ -78,6 +78,12 @@ public:
   /// runs in it, and serialize removals with links.
   llvm::Error removeVersion(llvm::orc::JITDylib &jd);
 
+  /// Whether linked objects are registered with the GDB JIT interface (JitStackOptions::debugger).
+  /// gdb misses registrations that several threads make in quick succession (seen with gdb
+  /// 13: one unit's entry read twice, another's never, so `step` stepped over its functions):
+  /// callers link one unit at a time when this is on.
+  bool registersWithDebugger() const { return debugger_; }
+
   /// The version JITDylib whose code contains `pc`, or nullptr.
   llvm::orc::JITDylib *codeOwner(std::uintptr_t pc) const;
   /// The linker's name of the JIT function whose code contains `pc` (internal functions and

@@ -161,3 +161,33 @@ TEST(Lldb, BreakpointOnALineStopsInTheReloadedBody) {
   EXPECT_NE(o.out.find("`main at program.cpp:8"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("(int) x = "), std::string::npos) << o.out;
 }
+
+TEST(Gdb, EveryUnitOfAManyUnitStartHasItsLinesKnownToGdb) {
+  // Units linked at start register their debug objects one after another: gdb read some
+  // registrations made by several threads at once twice and others never, and then had no
+  // line for a unit's functions (`step` stepped over them).
+  if (gdbMissing()) GTEST_SKIP() << "gdb is not installed";
+  hot::test::TempDir dir;
+  constexpr int kUnits = 12;
+  std::string decls, calls;
+  for (int k = 0; k < kUnits; ++k) {
+    std::string name = "unit_fn_" + std::to_string(k);
+    hot::test::writeFile(dir.file("src/unit" + std::to_string(k) + ".cpp"),
+                         "int " + name + "(int x) {\n  return x + " + std::to_string(k) + ";\n}\n");
+    decls += "int " + name + "(int);\n";
+    calls += "  s += " + name + "(s);\n";
+  }
+  hot::test::writeFile(dir.file("src/program.cpp"),
+                       decls + "int main() {\n  int s = 1;\n" + calls + "  return s > 0 ? 0 : 1;\n}\n");
+  // program.cpp's first call: every unit is linked by then.
+  std::vector<std::string> commands = {"break program.cpp:" + std::to_string(kUnits + 3), "run"};
+  for (int k = 0; k < kUnits; ++k) commands.push_back("info line unit_fn_" + std::to_string(k));
+  commands.push_back("kill");
+  auto o = underGdb(dir.file("src"), commands);
+  if (traceDenied(o)) GTEST_SKIP() << "gdb cannot trace processes here: " << o.out;
+  ASSERT_NE(o.out.find("Breakpoint 1, main () at"), std::string::npos) << o.out;
+  for (int k = 0; k < kUnits; ++k) {
+    std::string unit = "unit" + std::to_string(k) + ".cpp\"";
+    EXPECT_NE(o.out.find(unit), std::string::npos) << "no line for unit_fn_" << k << ":\n" << o.out;
+  }
+}
