@@ -31,7 +31,9 @@ namespace {
 using Json = nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr char kMagic[] = "HOTUNIT1\n";
+// 2: metadata as MessagePack, a 128-bit digest that is also the module's identity, bitcode
+// without a symbol table.
+constexpr char kMagic[] = "HOTUNIT2\n";
 constexpr std::size_t kMagicSize = sizeof kMagic - 1;
 constexpr std::uint64_t kMaxEntryBytes = 512ull << 20;
 
@@ -189,30 +191,34 @@ bool readU64(llvm::StringRef &in, std::uint64_t &v) {
   return true;
 }
 
-/// Splits an entry into its JSON and bitcode; false if it is not a whole, intact entry.
-bool splitEntry(llvm::StringRef bytes, llvm::StringRef &json, llvm::StringRef &bitcode) {
+/// The digest of an entry's body (its lengths, metadata and bitcode).
+llvm::XXH128_hash_t digestOf(llvm::StringRef body) {
+  return llvm::xxh3_128bits(
+      llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(body.data()), body.size()));
+}
+
+/// Splits an entry into its metadata and bitcode; false if it is not a whole, intact entry.
+/// `digest` is the body's.
+bool splitEntry(llvm::StringRef bytes, llvm::StringRef &meta, llvm::StringRef &bitcode,
+                llvm::XXH128_hash_t &digest) {
   if (!bytes.starts_with(llvm::StringRef(kMagic, kMagicSize))) return false;
   llvm::StringRef rest = bytes.drop_front(kMagicSize);
-  std::uint64_t json_len = 0, bc_len = 0, digest = 0;
-  if (!readU64(rest, json_len) || json_len > rest.size()) return false;
-  json = rest.take_front(json_len);
-  rest = rest.drop_front(json_len);
+  std::uint64_t meta_len = 0, bc_len = 0, high = 0, low = 0;
+  if (!readU64(rest, meta_len) || meta_len > rest.size()) return false;
+  meta = rest.take_front(meta_len);
+  rest = rest.drop_front(meta_len);
   if (!readU64(rest, bc_len) || bc_len > rest.size()) return false;
   bitcode = rest.take_front(bc_len);
   rest = rest.drop_front(bc_len);
-  if (!readU64(rest, digest) || !rest.empty()) return false;
-  llvm::StringRef covered = bytes.substr(kMagicSize, 16 + json_len + bc_len);
-  return llvm::xxh3_64bits(covered) == digest;
+  if (!readU64(rest, high) || !readU64(rest, low) || !rest.empty()) return false;
+  digest = digestOf(bytes.substr(kMagicSize, 16 + meta_len + bc_len));
+  return digest.high64 == high && digest.low64 == low;
 }
 
-/// What identifies an entry's module across runs: its key and a hash of its content (a key
-/// is reused when an included header changes; the content then differs).
-std::string moduleIdentity(const std::string &key, llvm::StringRef json, llvm::StringRef bitcode) {
-  std::string all = json.str();
-  all.append(bitcode.data(), bitcode.size());
-  llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(
-      reinterpret_cast<const uint8_t *>(all.data()), all.size()));
-  return key + "/" + hex(h.high64) + hex(h.low64);
+/// What identifies an entry's module across runs: its key and its body's digest (a key is
+/// reused when an included header changes; the content then differs).
+std::string moduleIdentity(const std::string &key, llvm::XXH128_hash_t digest) {
+  return key + "/" + hex(digest.high64) + hex(digest.low64);
 }
 
 /// A directory only this user can write into (created so when missing).
@@ -308,7 +314,8 @@ std::optional<CompileResult> UnitCache::load(const std::string &key, std::string
     ++unitCacheCounters().misses;
     return std::nullopt;
   }
-  llvm::StringRef bytes = (*buf)->getBuffer(), json_text, bitcode;
+  llvm::StringRef bytes = (*buf)->getBuffer(), meta, bitcode;
+  llvm::XXH128_hash_t digest{};
   auto corrupt = [&](const std::string &why) {
     warning = "the cache entry " + path + " is unusable (" + why + "): compiling instead";
     std::error_code ec;
@@ -317,9 +324,9 @@ std::optional<CompileResult> UnitCache::load(const std::string &key, std::string
     ++unitCacheCounters().misses;
     return std::nullopt;
   };
-  if (bytes.size() > kMaxEntryBytes || !splitEntry(bytes, json_text, bitcode))
+  if (bytes.size() > kMaxEntryBytes || !splitEntry(bytes, meta, bitcode, digest))
     return corrupt("truncated or its digest does not match");
-  Json j = Json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  Json j = Json::from_msgpack(meta.begin(), meta.end(), /*strict=*/true, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return corrupt("unreadable metadata");
   try {
     for (const Json &f : j.at("files")) { // a header changed since: a miss, not an error
@@ -342,7 +349,7 @@ std::optional<CompileResult> UnitCache::load(const std::string &key, std::string
       r.module = std::move(*module);
       r.module->setModuleIdentifier(r.module->getSourceFileName());
     }
-    r.cache_key = moduleIdentity(key, json_text, bitcode);
+    r.cache_key = moduleIdentity(key, digest);
     for (const Json &d : j.at("diagnostics")) r.diagnostics.push_back(diagnosticFrom(d));
     r.dependencies = j.at("dependencies").get<std::vector<std::string>>();
     for (auto &[name, f] : j.at("functions").items()) r.functions[name] = functionFrom(name, f);
@@ -381,23 +388,29 @@ bool writeAtomically(const std::string &folder, const std::string &path, const s
 bool UnitCache::store(const std::string &key, CompileResult &r,
                       const std::vector<ReadFile> &files, std::uint64_t max_bytes) {
   if (!r.module || !privateDir(dir_) || !privateDir(entriesDir())) return false;
-  std::string json_text = metadata(r, files).dump();
+  std::vector<std::uint8_t> meta = Json::to_msgpack(metadata(r, files));
+  // No symbol table (WriteBitcodeToFile's irsymtab): nothing here links bitcode.
   llvm::SmallVector<char, 0> bitcode;
-  llvm::raw_svector_ostream os(bitcode);
-  llvm::WriteBitcodeToFile(*r.module, os);
+  {
+    llvm::BitcodeWriter writer(bitcode);
+    writer.writeModule(*r.module);
+    writer.writeStrtab();
+  }
   std::string body;
-  appendU64(body, json_text.size());
-  body += json_text;
+  appendU64(body, meta.size());
+  body.append(reinterpret_cast<const char *>(meta.data()), meta.size());
   appendU64(body, bitcode.size());
   body.append(bitcode.data(), bitcode.size());
+  llvm::XXH128_hash_t digest = digestOf(body);
   std::string entry(kMagic, kMagicSize);
   entry += body;
-  appendU64(entry, llvm::xxh3_64bits(body));
+  appendU64(entry, digest.high64);
+  appendU64(entry, digest.low64);
   std::string path = entriesDir() + "/" + key + ".unit";
   if (!writeAtomically(entriesDir(), path, entry)) return false;
   ++unitCacheCounters().stores;
   unitCacheCounters().bytes_written += entry.size();
-  r.cache_key = moduleIdentity(key, json_text, llvm::StringRef(bitcode.data(), bitcode.size()));
+  r.cache_key = moduleIdentity(key, digest);
   evict(dir_, max_bytes, entry.size());
   return true;
 }
