@@ -240,6 +240,7 @@ private:
   void lookUp(Staged &s);
   Status makeTransform(Staged &s, jit::TransformOptions opts);
   Status transformModule(Staged &s, const jit::TransformOptions &opts);
+  Status compileIrAgain(Staged &s, const jit::TransformOptions &opts);
   unsigned stableUnitId(const std::string &path);
   std::optional<jit::TransformRecord> loadRecord(const std::string &key);
   Status stopReplaying(Staged &s);

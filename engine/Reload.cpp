@@ -199,6 +199,12 @@ fe::CompileJob HotEngine::Impl::compileJob(const Staged &s) const {
   job.cache_max_bytes = std::uint64_t(std::max(1u, config_.cache_max_mb)) << 20;
   job.share_system_headers = true;
   job.lazy_module = true; // a replayed rewrite needs no IR (makeTransform)
+  // Nor does a warm start keep it: the unit's record and objects are its code. Writing the
+  // IR cost a cold start more than anything else the cache stores; a replay that cannot be
+  // used compiles the unit again (compileIrAgain) and keeps its IR from then on. A tier-up
+  // keeps it: a later start reads that compile back at another version than its record's
+  // (startsHot), and it is compiled in the background, not while the program waits.
+  job.cache_ir = s.tier > 0;
   return job;
 }
 
@@ -288,12 +294,40 @@ static std::string recordOptions(const jit::TransformOptions &o, int opt_level, 
   return out;
 }
 
-/// A transform of the unit's module (parsed now if it was read back as bitcode), analyzed.
+/// A unit read back without its IR whose record and objects cannot be used (evicted, or an
+/// answer changed): compiled from its text again, on the engine thread (every worker is done),
+/// and stored with its IR this time, so a replay refused again costs only the backend.
+Status HotEngine::Impl::compileIrAgain(Staged &s, const jit::TransformOptions &opts) {
+  fe::CompileJob job = compileJob(s);
+  job.cache_read = false;
+  job.cache_ir = true;
+  fe::CompileResult r = frontends_[0]->compile(job);
+  // Counted as compiled, not read back: "nothing compiled" must stay true to its word.
+  --fe::detail::unitCacheCounters().hits;
+  ++fe::detail::unitCacheCounters().misses;
+  s.phases.frontend += r.frontend_ms;
+  s.compile_ms += r.frontend_ms;
+  if (!r.ok()) {
+    s.compiled = std::move(r);
+    return compileFailure(s);
+  }
+  s.compiled = std::move(r);
+  if (!s.record_key.empty()) { // the entry, hence the module's identity, changed
+    bool native = s.tier > 0 && config_.tiering.native_cpu;
+    s.record_key = fe::detail::recordKey(s.compiled.cache_key, recordOptions(opts, s.opt_level, native));
+  }
+  return Status();
+}
+
+/// A transform of the unit's module (parsed now if it was read back as bitcode, compiled again
+/// if it was read back without IR), analyzed.
 Status HotEngine::Impl::transformModule(Staged &s, const jit::TransformOptions &opts) {
   if (auto err = fe::materializeModule(s.compiled))
     return Status(ErrorCode::Internal, s.unit->path + ": the cached code of this unit does not "
                                                       "load (" + llvm::toString(std::move(err)) +
                                                       "); run `hot cache clear` and start again");
+  if (!s.compiled.module)
+    if (Status st = compileIrAgain(s, opts); !st.ok()) return st;
   s.transform = std::make_unique<jit::UnitTransform>(*s.compiled.module, s.compiled, opts);
   if (auto err = s.transform->analyze())
     return Status(ErrorCode::Internal, llvm::toString(std::move(err)));

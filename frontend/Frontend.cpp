@@ -470,7 +470,7 @@ static void storeInCache(const CompileJob &job, const std::string &key, CompileR
   if (!r.module || r.patch || r.from_cache || hasError(r.diagnostics)) return;
   std::vector<detail::ReadFile> files;
   for (const auto &[path, hash] : r.files_read) files.push_back({path, hash});
-  detail::UnitCache(job.cache_dir).store(key, r, files, job.cache_max_bytes);
+  detail::UnitCache(job.cache_dir).store(key, r, files, job.cache_max_bytes, job.cache_ir);
 }
 
 CompileResult Frontend::compile(const CompileJob &job) {
@@ -485,7 +485,10 @@ CompileResult Frontend::compile(const CompileJob &job) {
     std::string flags = llvm::sys::fs::current_path(cwd) ? std::string() : cwd.str().str();
     for (const std::string &a : argv) flags += '\0' + a;
     unit_key = detail::UnitCache::key(flags, job);
-    if (auto hit = detail::UnitCache(job.cache_dir).load(unit_key, cache_warning, job.lazy_module)) {
+    auto hit = job.cache_read
+                   ? detail::UnitCache(job.cache_dir).load(unit_key, cache_warning, job.lazy_module)
+                   : std::nullopt;
+    if (hit) {
       hit->frontend_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       return std::move(*hit);
     }

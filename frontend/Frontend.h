@@ -47,7 +47,15 @@ struct CompileJob {
   /// result has no module and no diagnostics). Asks "was this compiled before?".
   bool cache_only = false;
   /// With `cache_units`: a result read back keeps its module as bitcode (CompileResult::bitcode).
+  /// An entry stored without its IR (`cache_ir` off) is read back with neither module nor
+  /// bitcode: the caller has that unit's code some other way, or compiles it again.
   bool lazy_module = false;
+  /// With `cache_units`: the stored entry keeps the module's IR (bitcode). Off, it keeps only
+  /// what describes the unit (symbols, diagnostics, dependencies, outline): for a caller that
+  /// caches the unit's machine code itself and would read the IR back only when it cannot use it.
+  bool cache_ir = true;
+  /// With `cache_units`: off, an entry is not read back (compiled, then stored).
+  bool cache_read = true;
   /// A unit compiled for the first time takes the <...> includes its main file starts with
   /// from the shared system-header PCH (one build for all units with the same flags and
   /// headers: fast first loads) instead of building a preamble of its own. Checked by the
@@ -155,7 +163,10 @@ struct CompileResult {
   std::unique_ptr<llvm::MemoryBuffer> bitcode;
   /// With a cache_dir: every file the compile read and the hash of the bytes it read.
   std::vector<std::pair<std::string, std::uint64_t>> files_read;
-  bool ok() const { return module != nullptr || bitcode != nullptr; }
+  /// Read back lazily from an entry stored without IR (CompileJob::cache_ir off): no module,
+  /// no bitcode, everything else.
+  bool ir_dropped = false;
+  bool ok() const { return module != nullptr || bitcode != nullptr || ir_dropped; }
 
   CompileResult() = default;
   CompileResult(CompileResult &&) noexcept = default;

@@ -337,8 +337,13 @@ std::optional<CompileResult> UnitCache::load(const std::string &key, std::string
       }
     }
     CompileResult r;
+    if (bitcode.empty() && !lazy) { // stored without IR: of no use to this caller
+      ++unitCacheCounters().misses;
+      return std::nullopt;
+    }
     if (lazy) {
-      r.bitcode = llvm::MemoryBuffer::getMemBufferCopy(bitcode, path);
+      if (!bitcode.empty()) r.bitcode = llvm::MemoryBuffer::getMemBufferCopy(bitcode, path);
+      r.ir_dropped = bitcode.empty();
     } else {
       r.context = std::make_unique<llvm::LLVMContext>();
       auto module = llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, path), *r.context);
@@ -386,12 +391,12 @@ bool writeAtomically(const std::string &folder, const std::string &path, const s
 } // namespace
 
 bool UnitCache::store(const std::string &key, CompileResult &r,
-                      const std::vector<ReadFile> &files, std::uint64_t max_bytes) {
+                      const std::vector<ReadFile> &files, std::uint64_t max_bytes, bool with_ir) {
   if (!r.module || !privateDir(dir_) || !privateDir(entriesDir())) return false;
   std::vector<std::uint8_t> meta = Json::to_msgpack(metadata(r, files));
   // No symbol table (WriteBitcodeToFile's irsymtab): nothing here links bitcode.
   llvm::SmallVector<char, 0> bitcode;
-  {
+  if (with_ir) {
     llvm::BitcodeWriter writer(bitcode);
     writer.writeModule(*r.module);
     writer.writeStrtab();

@@ -47,13 +47,14 @@ public:
 
   /// The result stored under `key` if every file it read still has the same content; a
   /// stale entry is a quiet miss, a corrupt one a miss with `warning` set.
-  /// `lazy`: the module stays bitcode (CompileResult::bitcode).
+  /// `lazy`: the module stays bitcode (CompileResult::bitcode); an entry stored without IR is
+  /// then read back with neither. Not lazy, such an entry is a miss.
   std::optional<CompileResult> load(const std::string &key, std::string &warning, bool lazy = false);
   /// Stores a successful first compile. Failures to write are silent (the cache is an
   /// optimization); entries beyond `max_bytes` in total are evicted, oldest use first.
-  /// True if it was stored (then `r.cache_key` is set).
+  /// True if it was stored (then `r.cache_key` is set). `with_ir` off: without the bitcode.
   bool store(const std::string &key, CompileResult &r, const std::vector<ReadFile> &files,
-             std::uint64_t max_bytes);
+             std::uint64_t max_bytes, bool with_ir = true);
 
   /// "<dir>/units".
   std::string entriesDir() const;

@@ -809,4 +809,38 @@ TEST_F(RealisticProject, HotRunMatchesNativeBuildThenLiveEditOfOneUnit) {
   EXPECT_EQ(live.status, kExpectedStatus) << "stderr:\n" << live.err;
 }
 
+TEST_F(RealisticProject, SecondRunLinksEveryUnitFromItsCachedObjectsAndStillMatchesNative) {
+  ASSERT_EQ(buildNative(root(), projectFiles(100)), "");
+  hot::test::writeFile(dir.file("stop"), "");
+  auto nat =
+      hot::test::runCommand("cd " + root() + " && ./native " + root() + "/stop 2>native.err");
+  ASSERT_EQ(nat.status, kExpectedStatus) << nat.out << readText(dir.file("native.err"));
+  // A cache of its own; the first run fills it, the second reads every unit back.
+  std::string run = "cd " + root() + " && XDG_CACHE_HOME=" + dir.file("cache") + " " +
+                    hotCommandPrefix(root());
+  run.insert(run.find(" run --quiet") + 4, " --stats");
+  auto cold = hot::test::runCommand(run + " 2>cold.err");
+  std::string cold_err = readText(dir.file("cold.err"));
+  ASSERT_EQ(cold.out, nat.out) << cold_err;
+  auto warm = hot::test::runCommand(run + " 2>warm.err");
+  std::string warm_err = readText(dir.file("warm.err"));
+  EXPECT_EQ(warm.out, nat.out) << warm_err;
+  EXPECT_EQ(warm.status, nat.status) << warm_err;
+  // "hot: cache DIR: N read back (M linked from their objects), K compiled, C corrupt"
+  unsigned long read_back = 0, linked = 0, compiled = 1, corrupt = 1;
+  size_t at = warm_err.find("hot: cache ");
+  ASSERT_NE(at, std::string::npos) << warm_err;
+  size_t colon = warm_err.find(": ", at + 11);
+  ASSERT_NE(colon, std::string::npos) << warm_err;
+  ASSERT_EQ(std::sscanf(warm_err.c_str() + colon,
+                        ": %lu read back (%lu linked from their objects), %lu compiled, %lu corrupt",
+                        &read_back, &linked, &compiled, &corrupt),
+            4)
+      << warm_err;
+  EXPECT_GE(read_back, 30u) << warm_err;
+  EXPECT_EQ(linked, read_back) << warm_err;
+  EXPECT_EQ(compiled, 0u) << warm_err;
+  EXPECT_EQ(corrupt, 0u) << warm_err;
+}
+
 } // namespace

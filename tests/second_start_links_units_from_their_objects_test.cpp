@@ -17,6 +17,8 @@ struct Started {
   std::unique_ptr<hot::HotEngine> engine;
   hot::EngineStats before; ///< Process-wide counters before this start.
   std::uint64_t replayed() const { return engine->stats().cache_replayed - before.cache_replayed; }
+  /// Units this start compiled from their text (not read back, or read back without IR).
+  std::uint64_t compiled() const { return engine->stats().cache_misses - before.cache_misses; }
   std::uint64_t refused() const {
     return engine->stats().cache_replays_refused - before.cache_replays_refused;
   }
@@ -145,4 +147,40 @@ TEST(CachedObjects, AddingOrRemovingAUnitKeepsTheOthersLinkedFromTheirObjects) {
   EXPECT_EQ(shrunk->refused(), 1u);
   EXPECT_EQ(shrunk->engine->function<std::string()>("b").value()(), kLiteral);
   EXPECT_EQ(shrunk->engine->function<int()>("added").value()(), 6);
+}
+
+TEST(CachedObjects, AUnitKeptWithoutItsIrIsCompiledAgainOnceWhenItsObjectsAreGoneThenKeepsIt) {
+  // A first start keeps no unit's IR (its record and objects are its code). When those cannot
+  // be used the unit is compiled from its text, and from then on its IR is kept: losing its
+  // objects again costs the backend only.
+  hot::test::TempDir dir;
+  writeProject(dir);
+  auto first = start(dir.file("src"), dir.file("cache"));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->compiled(), 3u);
+  first.reset();
+  auto dropObjects = [&] {
+    size_t removed = 0;
+    for (const fs::directory_entry &e : fs::directory_iterator(dir.file("cache/objects")))
+      removed += fs::remove(e.path());
+    return removed;
+  };
+  ASSERT_GE(dropObjects(), 6u); // three records, three code objects
+  auto again = start(dir.file("src"), dir.file("cache"));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->replayed(), 0u);
+  EXPECT_EQ(again->compiled(), 3u) << "read back without IR and without objects: compiled";
+  EXPECT_EQ(again->engine->function<int()>("c").value()(), 14);
+  EXPECT_EQ(again->engine->function<std::string()>("b").value()(), kLiteral);
+  again.reset();
+  ASSERT_GE(dropObjects(), 6u);
+  auto third = start(dir.file("src"), dir.file("cache"));
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->compiled(), 0u) << "their IR was kept: only the backend ran";
+  EXPECT_EQ(third->engine->function<int()>("c").value()(), 14);
+  third.reset();
+  auto fourth = start(dir.file("src"), dir.file("cache"));
+  ASSERT_TRUE(fourth);
+  EXPECT_EQ(fourth->replayed(), 3u);
+  EXPECT_EQ(fourth->compiled(), 0u);
 }
