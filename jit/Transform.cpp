@@ -243,6 +243,7 @@ public:
   void countCalls();
   std::string makeInit(const std::vector<std::pair<int, Function *>> &ctors);
   void fixDeclarations();
+  void useMigratedSymbols(Module &m);
   std::set<std::string> referencedStubs();
 
 private:
@@ -420,6 +421,7 @@ std::unique_ptr<Module> Rewriter::buildDataModule(std::vector<std::string> &newC
     d->setInitializer(MapValue(g->getInitializer(), vm, RF_None, nullptr, &mat));
   for (GlobalValue &gv : dm->global_values())
     if (gv.isDeclaration()) gv.setDSOLocal(false);
+  useMigratedSymbols(*dm); // an initializer may take the address of migrated data
   return dm;
 }
 
@@ -529,15 +531,21 @@ std::string Rewriter::makeInit(const std::vector<std::pair<int, Function *>> &ct
 /// Declarations may resolve anywhere in the address space (stubs, state, the host): never
 /// assume they are within PC-relative reach or hidden.
 void Rewriter::fixDeclarations() {
+  useMigratedSymbols(m_);
   for (GlobalValue &gv : m_.global_values()) {
     if (!gv.isDeclaration() || (isa<Function>(gv) && cast<Function>(gv).isIntrinsic())) continue;
-    if (isa<GlobalVariable>(gv) && !persistent_.count(gv.getName().str())) {
-      // Data of another unit whose layout was migrated lives under a new symbol.
-      std::string current = oracle_.dataSymbol(gv.getName().str());
-      if (current != gv.getName()) gv.setName(current);
-    }
     gv.setDSOLocal(false);
     gv.setVisibility(GlobalValue::DefaultVisibility);
+  }
+}
+
+/// Data of another unit whose layout was migrated lives under a new symbol: `m`'s declarations
+/// of it take that name (this unit's own data is named by its decisions already).
+void Rewriter::useMigratedSymbols(Module &m) {
+  for (GlobalVariable &g : m.globals()) {
+    if (!g.isDeclaration() || persistent_.count(g.getName().str())) continue;
+    std::string current = oracle_.dataSymbol(g.getName().str());
+    if (current != g.getName()) g.setName(current);
   }
 }
 
