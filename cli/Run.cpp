@@ -194,10 +194,11 @@ int runCommand(const std::vector<std::string> &args) {
     if (!config.cache_dir.empty())
       std::fprintf(stderr,
                    "hot: cache %s: %llu read back (%llu linked from their objects), %llu "
-                   "compiled, %llu corrupt\n",
+                   "compiled, %llu corrupt; %.1f MB read, %.1f MB written\n",
                    config.cache_dir.c_str(), (unsigned long long)st.cache_hits,
                    (unsigned long long)st.cache_replayed, (unsigned long long)st.cache_misses,
-                   (unsigned long long)st.cache_corrupt);
+                   (unsigned long long)st.cache_corrupt, double(st.cache_bytes_read) / (1 << 20),
+                   double(st.cache_bytes_written) / (1 << 20));
   }
   return status.value();
 }

@@ -827,6 +827,8 @@ EngineStats HotEngine::Impl::stats() const {
   st.cache_corrupt = cache.corrupt;
   st.cache_replayed = cache.replayed;
   st.cache_replays_refused = cache.replays_refused;
+  st.cache_bytes_read = cache.bytes_read;
+  st.cache_bytes_written = cache.bytes_written;
   return st;
 }
 

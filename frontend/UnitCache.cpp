@@ -477,6 +477,7 @@ std::unique_ptr<llvm::MemoryBuffer> loadObject(const std::string &dir, const std
     whole = readU64(rest, digest) && llvm::xxh3_64bits(object) == digest;
     if (whole) {
       ++unitCacheCounters().object_hits;
+      unitCacheCounters().bytes_read += bytes.size();
       ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
       return llvm::MemoryBuffer::getMemBufferCopy(object, key + ".o");
     }

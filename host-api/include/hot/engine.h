@@ -170,6 +170,8 @@ struct EngineStats {
   /// engine's rewrite replayed), and those whose replay this run's engine state refused (a
   /// symbol or constant another unit provided then but not now): rewritten and compiled.
   std::uint64_t cache_replayed = 0, cache_replays_refused = 0;
+  /// Bytes of cache entries (units, objects, records) read back and written by this process.
+  std::uint64_t cache_bytes_read = 0, cache_bytes_written = 0;
 };
 
 class HotEngine {
