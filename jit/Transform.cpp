@@ -577,7 +577,9 @@ Error verify(Module &m, const char *what) {
 Expected<std::unique_ptr<Module>> UnitTransform::rewrite(const SymbolOracle &engine_oracle) {
   if (replaying()) return createStringError("hotengine internal error: rewrite of a replay");
   Module &m = *m_;
-  RecordingOracle oracle(engine_oracle);
+  // Answers are kept only for a record: a patch's rewrite asks without the bookkeeping.
+  RecordingOracle recording(engine_oracle);
+  const SymbolOracle &oracle = opts_.record ? recording : engine_oracle;
   Rewriter r(m, oracle, opts_, data_, functions_);
   for (const std::string &name : opts_.local_declarations)
     if (Function *f = m.getFunction(name); f && f->isDeclaration())
@@ -600,7 +602,7 @@ Expected<std::unique_ptr<Module>> UnitTransform::rewrite(const SymbolOracle &eng
     if (g.isDeclaration()) externals.insert(g.getName().str());
   if (dm)
     if (auto err = verify(*dm, "data")) return std::move(err);
-  if (opts_.record) record_ = makeRecord(oracle);
+  if (opts_.record) record_ = makeRecord(recording);
   return std::move(dm);
 }
 
